@@ -1,0 +1,4 @@
+import { runService } from '@scimbridge/service-kit';
+import { portalQueryEntry } from './app/app.module';
+
+void runService(portalQueryEntry);

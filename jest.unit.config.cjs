@@ -1,0 +1,9 @@
+// Unit tests: pure, no infrastructure. `*.spec.ts` that are neither `.int.` nor `.e2e.`.
+const preset = require('./jest.preset.cjs');
+
+module.exports = {
+  ...preset,
+  displayName: 'unit',
+  testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
+  testPathIgnorePatterns: [...preset.testPathIgnorePatterns, '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$', '/apps/portal-web/'],
+};

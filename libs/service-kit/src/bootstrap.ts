@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { ConfigValidationError, describeConfig, loadConfig, type BaseServiceConfig } from './config/service-config';
+
+export interface ServiceEntry<C extends BaseServiceConfig> {
+  readonly serviceName: string;
+  readonly configClass: new () => C;
+  /** Builds the root module from the validated config. */
+  readonly module: (config: C) => DynamicModule;
+}
+
+/** Creates the Nest app for a config (tests use this with their own env). */
+export async function createServiceApp<C extends BaseServiceConfig>(
+  entry: ServiceEntry<C>,
+  config: C,
+): Promise<INestApplication> {
+  const app = await NestFactory.create(entry.module(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Process entry point: validate config (exit 78 on bad config), start, listen, log where. */
+export async function runService<C extends BaseServiceConfig>(entry: ServiceEntry<C>): Promise<INestApplication> {
+  let config: C;
+  try {
+    config = loadConfig(entry.serviceName, entry.configClass);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const app = await createServiceApp(entry, config);
+  await app.listen(config.PORT, config.HOST);
+  const logger = app.get(Logger);
+  logger.log({ msg: `${entry.serviceName} listening on ${await app.getUrl()}`, config: describeConfig(config) });
+  return app;
+}

@@ -1,0 +1,46 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import type { Pool } from 'pg';
+import { KafkaTopics } from '../kafka/kafka.module';
+import { PG_POOL } from '../tokens';
+
+/** `GET /health` is liveness (the process serves HTTP); `GET /health/ready` checks its dependencies. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly kafka: KafkaTopics,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('postgres')
+          .attempt(async () => {
+            await this.pool.query('SELECT 1');
+          })
+          .withTimeout(3_000),
+      () =>
+        this.indicators
+          .check('kafka')
+          .attempt(async () => {
+            await this.kafka.ping(3_000);
+            if (!this.kafka.topicsReady) {
+              throw new Error(`topics not created yet: ${this.kafka.lastFailure ?? 'pending'}`);
+            }
+          })
+          .withTimeout(4_000),
+    ]);
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { ServiceOptions } from '../service-options';
+import { KAFKA_CLIENT, SERVICE_OPTIONS } from '../tokens';
+
+const toKafkaLevel: Record<string, logLevel> = {
+  fatal: logLevel.ERROR,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.WARN,
+  debug: logLevel.INFO,
+  trace: logLevel.DEBUG,
+  silent: logLevel.NOTHING,
+};
+
+/**
+ * Keeps one admin connection for readiness checks and creates the service's topics at start. Topic
+ * creation retries in the background so a service can boot before Kafka and report not-ready meanwhile.
+ */
+@Injectable()
+export class KafkaTopics implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Kafka');
+  private readonly admin: Admin;
+  private ensured = false;
+  private stopped = false;
+  private lastError: string | undefined;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(SERVICE_OPTIONS) private readonly options: ServiceOptions,
+  ) {
+    this.admin = kafka.admin();
+  }
+
+  onModuleInit(): void {
+    void this.ensureTopicsUntilDone();
+  }
+
+  get topicsReady(): boolean {
+    return this.ensured;
+  }
+
+  get lastFailure(): string | undefined {
+    return this.lastError;
+  }
+
+  /** Throws unless the broker answers a metadata request within `timeoutMs`. */
+  async ping(timeoutMs = 3_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.admin.describeCluster(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async ensureTopicsUntilDone(): Promise<void> {
+    const { topics, config } = this.options;
+    while (!this.stopped && !this.ensured) {
+      try {
+        await this.admin.connect();
+        const existing = new Set(await this.admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic,
+              numPartitions: config.KAFKA_TOPIC_PARTITIONS,
+              replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            })),
+          });
+          this.logger.log(`created topics ${missing.join(', ')} (${config.KAFKA_TOPIC_PARTITIONS} partitions)`);
+        }
+        this.ensured = true;
+        this.lastError = undefined;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.warn(`topics not ready yet: ${this.lastError}; retrying`);
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.admin.disconnect();
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: KAFKA_CLIENT,
+      inject: [SERVICE_OPTIONS],
+      useFactory: ({ serviceName, config }: ServiceOptions): Kafka => {
+        const logger = new Logger('kafkajs');
+        return new Kafka({
+          clientId: serviceName,
+          brokers: config.KAFKA_BROKERS.split(','),
+          logLevel: toKafkaLevel[config.LOG_LEVEL] ?? logLevel.WARN,
+          logCreator:
+            () =>
+            ({ level, log }: LogEntry) => {
+              const { message, ...rest } = log;
+              const line = `${message} ${JSON.stringify(rest)}`;
+              if (level <= logLevel.ERROR) logger.error(line);
+              else if (level === logLevel.WARN) logger.warn(line);
+              else logger.debug(line);
+            },
+        });
+      },
+    },
+    KafkaTopics,
+  ],
+  exports: [KAFKA_CLIENT, KafkaTopics],
+})
+export class KafkaModule {}

@@ -1,0 +1,6 @@
+export * from './infra/infrastructure';
+export * from './infra/postgres';
+export * from './infra/kafka';
+export * from './infra/ports';
+export * from './infra/process-guard';
+export * from './isolation';
