@@ -4,3 +4,5 @@ export * from './infra/kafka';
 export * from './infra/ports';
 export * from './infra/process-guard';
 export * from './isolation';
+export * from './service-app';
+export * from './service-contract';

@@ -1,0 +1,5 @@
+import { Topics } from '@scimbridge/contracts';
+import { describeServiceBasics } from '@scimbridge/testing';
+import { scimIngressEntry } from './app.module';
+
+describeServiceBasics(scimIngressEntry, { topics: [Topics.directoryEvents] });
