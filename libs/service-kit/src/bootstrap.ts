@@ -35,7 +35,13 @@ export async function runService<C extends BaseServiceConfig>(entry: ServiceEntr
     throw error;
   }
   const app = await createServiceApp(entry, config);
-  await app.listen(config.PORT, config.HOST);
+  try {
+    await app.listen(config.PORT, config.HOST);
+  } catch (error) {
+    app.get(Logger).error(`${entry.serviceName} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
   const logger = app.get(Logger);
   logger.log({ msg: `${entry.serviceName} listening on ${await app.getUrl()}`, config: describeConfig(config) });
   return app;

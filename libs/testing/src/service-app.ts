@@ -20,7 +20,7 @@ export async function startServiceForTest<C extends BaseServiceConfig>(
 ): Promise<RunningService<C>> {
   const config = loadConfig(entry.serviceName, entry.configClass, {
     ...process.env,
-    LOG_LEVEL: process.env['SCIMBRIDGE_TEST_LOG_LEVEL'] ?? 'warn',
+    LOG_LEVEL: process.env['SCIMBRIDGE_TEST_LOG_LEVEL'] ?? 'error',
     HOST: '127.0.0.1',
     PORT: '0',
     ...overrides,

@@ -74,6 +74,13 @@ export class BaseServiceConfig {
   @Min(1)
   @Max(100)
   DATABASE_POOL_SIZE = 10;
+
+  /** How long a starting service waits for PostgreSQL before it gives up (and exits non-zero). */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  DATABASE_CONNECT_TIMEOUT_MS = 30_000;
 }
 
 export class ConfigValidationError extends Error {

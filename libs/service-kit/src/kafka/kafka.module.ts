@@ -107,8 +107,9 @@ export class KafkaTopics implements OnModuleInit, OnApplicationShutdown {
             ({ level, log }: LogEntry) => {
               const { message, ...rest } = log;
               const line = `${message} ${JSON.stringify(rest)}`;
-              if (level <= logLevel.ERROR) logger.error(line);
-              else if (level === logLevel.WARN) logger.warn(line);
+              // kafkajs logs every retried connection attempt as ERROR; failures that matter surface as
+              // thrown errors (and in /health/ready), so its own log lines are warnings at most.
+              if (level <= logLevel.WARN) logger.warn(line);
               else logger.debug(line);
             },
         });

@@ -13,10 +13,24 @@ export class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(SERVICE_OPTIONS) private readonly options: ServiceOptions,
   ) {}
 
+  /** Waits for PostgreSQL (it may still be starting next to us), then fails boot with a clear reason. */
   async onModuleInit(): Promise<void> {
     const schema = schemaFor(this.options.serviceName);
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    this.logger.log(`schema "${schema}" ready`);
+    const deadline = Date.now() + this.options.config.DATABASE_CONNECT_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        this.logger.log(`schema "${schema}" ready`);
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (Date.now() >= deadline) {
+          throw new Error(`PostgreSQL is not reachable (${reason}); gave up after DATABASE_CONNECT_TIMEOUT_MS`);
+        }
+        this.logger.warn(`PostgreSQL not reachable yet (${reason}); retrying`);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
