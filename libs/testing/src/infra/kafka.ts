@@ -42,7 +42,7 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
 
 async function startContainer(): Promise<KafkaHandle> {
   const { KafkaContainer } = await import('@testcontainers/kafka');
-  const container = await new KafkaContainer('apache/kafka:4.1.1').withKraft().start();
+  const container = await new KafkaContainer('confluentinc/cp-kafka:8.0.0').withKraft().start();
   const port = container.getMappedPort(9093);
   return {
     source: 'testcontainers',
