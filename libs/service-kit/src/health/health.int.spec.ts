@@ -1,9 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Topics } from '@scimbridge/contracts';
-import { getJson, randomFreePort, startServiceForTest, waitUntilReady, type HealthBody } from '@scimbridge/testing';
-import { BaseServiceConfig } from '../config/service-config';
-import type { ServiceEntry } from '../bootstrap';
+import type { INestApplication } from '@nestjs/common';
+import { createServer } from 'node:net';
+import { createServiceApp, type ServiceEntry } from '../bootstrap';
+import { BaseServiceConfig, loadConfig } from '../config/service-config';
 import { ServiceKitModule } from '../service-kit.module';
+
+// Self-contained on purpose: libs/testing depends on this library, so this spec cannot use its helpers.
 
 @Module({})
 class ProbeModule {
@@ -21,30 +24,62 @@ const probeEntry: ServiceEntry<BaseServiceConfig> = {
   module: (config) => ProbeModule.forRoot(config),
 };
 
+interface HealthBody {
+  status: string;
+  info?: Record<string, { status: string }>;
+  error?: Record<string, { status: string }>;
+}
+
+async function boot(overrides: Record<string, string> = {}): Promise<{ app: INestApplication; url: string }> {
+  const config = loadConfig('health-probe', BaseServiceConfig, { ...process.env, LOG_LEVEL: 'silent', ...overrides });
+  const app = await createServiceApp(probeEntry, config);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+async function getHealth(url: string): Promise<{ status: number; body: HealthBody }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as HealthBody };
+}
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+    });
+  });
+}
+
 describe('health endpoints', () => {
   it('stays live but reports not ready (503, kafka down) while Kafka is unreachable', async () => {
-    const deadBroker = `127.0.0.1:${await randomFreePort()}`;
-    const service = await startServiceForTest(probeEntry, { KAFKA_BROKERS: deadBroker });
+    const service = await boot({ KAFKA_BROKERS: `127.0.0.1:${await closedPort()}` });
     try {
-      expect((await getJson<HealthBody>(`${service.url}/health`)).status).toBe(200);
-      const ready = await getJson<HealthBody>(`${service.url}/health/ready`);
+      expect((await getHealth(`${service.url}/health`)).status).toBe(200);
+      const ready = await getHealth(`${service.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('error');
       expect(ready.body.error?.['kafka']?.status).toBe('down');
       expect(ready.body.info?.['postgres']?.status).toBe('up');
     } finally {
-      await service.close();
+      await service.app.close();
     }
   });
 
   it('becomes ready against the real broker and database', async () => {
-    const service = await startServiceForTest(probeEntry);
+    const service = await boot();
     try {
-      const body = await waitUntilReady(service.url);
-      expect(body.info?.['kafka']?.status).toBe('up');
-      expect(body.info?.['postgres']?.status).toBe('up');
+      let ready = await getHealth(`${service.url}/health/ready`);
+      // Topic creation runs in the background right after start.
+      for (let i = 0; i < 100 && ready.status !== 200; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        ready = await getHealth(`${service.url}/health/ready`);
+      }
+      expect(ready.status).toBe(200);
+      expect(ready.body.info?.['kafka']?.status).toBe('up');
+      expect(ready.body.info?.['postgres']?.status).toBe('up');
     } finally {
-      await service.close();
+      await service.app.close();
     }
   });
 });
