@@ -18,5 +18,5 @@ module.exports = {
     '^@scimbridge/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/', '/.data/', '/.cache/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/.data/', '<rootDir>/.cache/'],
 };

@@ -52,7 +52,9 @@ function jestStage(name: string, config: string): StageResult {
   process.stdout.write(`\n=== ${name} tests (${config}) ===\n`);
   const output = join(resultsDir, `${name}.json`);
   rmSync(output, { force: true });
-  const { code, seconds } = run('npx', ['jest', '-c', config, '--json', `--outputFile=${output}`, '--passWithNoTests', ...extraArgs]);
+  // A filtered run (`npm test -- some/path`) may leave one tier empty; a full run never may.
+  const filter = extraArgs.length > 0 ? ['--passWithNoTests', ...extraArgs] : [];
+  const { code, seconds } = run('npx', ['jest', '-c', config, '--json', `--outputFile=${output}`, ...filter]);
   if (!existsSync(output)) {
     // Jest could not even start (a broken config, or the globalSetup failed): count that as a failure.
     return { name, passed: 0, failed: 1, skipped: 0, seconds };
@@ -78,7 +80,11 @@ function main(): void {
     );
   }
   const passed = stages.reduce((n, s) => n + s.passed, 0);
-  const failed = stages.reduce((n, s) => n + s.failed, 0);
+  let failed = stages.reduce((n, s) => n + s.failed, 0);
+  if (extraArgs.length === 0 && stages.some((s) => s.name !== 'lint + typecheck' && s.passed + s.failed === 0)) {
+    process.stdout.write('a test tier ran no test at all: counted as a failure\n');
+    failed += 1;
+  }
   const skipped = stages.reduce((n, s) => n + s.skipped, 0);
   process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
   process.exit(failed > 0 ? 1 : 0);
