@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { requiredEnv } from '@scimbridge/testing';
+import { eventStoreContract } from '../contract/event-store.contract-suite';
+import { ConcurrencyError, DuplicateEventIdError } from '../event-store.errors';
+import { comparePositions, type NewEvent, type RecordedEvent } from '../event-store.port';
+import { PostgresEventStore } from './postgres-event-store';
+
+const schema = `es_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+const pool = new Pool({ connectionString: requiredEnv('DATABASE_URL'), max: 30 });
+const store = new PostgresEventStore(pool, { schema, pollIntervalMs: 20 });
+
+const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
+  id: randomUUID(),
+  type,
+  schemaVersion: 1,
+  data,
+  metadata: { directoryId: 'dir-1', organizationId: 'org-1', occurredAt: '2026-01-01T00:00:00.000Z' },
+});
+
+async function readEverything(): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  let after: RecordedEvent['position'] | undefined;
+  for (;;) {
+    const page = await store.readAll({ after, limit: 1000 });
+    if (page.length === 0) return all;
+    all.push(...page);
+    after = page[page.length - 1]?.position;
+  }
+}
+
+beforeAll(async () => {
+  await store.migrate();
+  await store.migrate(); // idempotent
+});
+
+afterAll(async () => {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+});
+
+eventStoreContract('PostgresEventStore', () => store);
+
+describe('PostgresEventStore', () => {
+  it('never lets readAll pass an event whose transaction commits late', async () => {
+    const before = (await readEverything()).at(-1)?.position;
+    const slow = await pool.connect();
+    try {
+      // T1 takes the lower position but commits last.
+      await slow.query('BEGIN');
+      const lateEvent = event('CommittedLate');
+      await slow.query(
+        `INSERT INTO "${schema}".events (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+         VALUES ($1, 'late:1', 1, 'CommittedLate', 1, '{}', '{}')`,
+        [lateEvent.id],
+      );
+      await store.append('late:2', [event('CommittedEarly')], { expectedVersion: 0 });
+
+      // While T1 is open, the early commit is held back rather than returned past T1's position.
+      const whileOpen = await store.readAll({ after: before, limit: 100 });
+      expect(whileOpen.map((e) => e.type)).not.toContain('CommittedEarly');
+
+      await slow.query('COMMIT');
+      const afterCommit = await store.readAll({ after: before, limit: 100 });
+      const types = afterCommit.map((e) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['CommittedLate', 'CommittedEarly']));
+      expect(types.indexOf('CommittedLate')).toBeLessThan(types.indexOf('CommittedEarly'));
+    } finally {
+      slow.release();
+    }
+  });
+
+  it('gives a reader every event exactly once, in per-stream order, under many concurrent appenders', async () => {
+    const streams = Array.from({ length: 40 }, (_, i) => `load:${randomUUID().slice(0, 8)}:${i}`);
+    const perStream = 15;
+    const start = (await readEverything()).at(-1)?.position;
+    const seen: RecordedEvent[] = [];
+    // A live reader checkpointing as it goes — it must not lose events that commit out of order.
+    const subscription = store.subscribe(
+      async (events) => {
+        seen.push(...events);
+      },
+      { after: start, batchSize: 50, pollIntervalMs: 5 },
+    );
+    await Promise.all(
+      streams.map(async (stream) => {
+        for (let v = 0; v < perStream; v += 1) {
+          // Half the appends go through explicit transactions that linger, to make commits overtake.
+          if (v % 2 === 0) {
+            await store.withTransaction(async (tx) => {
+              await tx.append(stream, [event('Step', { v })], { expectedVersion: v });
+              await new Promise((r) => setTimeout(r, Math.random() * 8));
+            });
+          } else {
+            await store.append(stream, [event('Step', { v })], { expectedVersion: v });
+          }
+        }
+      }),
+    );
+    const expected = streams.length * perStream;
+    const deadline = Date.now() + 20_000;
+    while (seen.filter((e) => e.streamId.startsWith('load:')).length < expected && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await subscription.stop();
+    const mine = seen.filter((e) => streams.includes(e.streamId));
+    expect(mine).toHaveLength(expected);
+    expect(new Set(mine.map((e) => e.id)).size).toBe(expected);
+    for (const stream of streams) {
+      expect(mine.filter((e) => e.streamId === stream).map((e) => e.streamVersion)).toEqual(
+        Array.from({ length: perStream }, (_, i) => i + 1),
+      );
+    }
+    for (let i = 1; i < seen.length; i += 1) {
+      expect(comparePositions((seen[i - 1] as RecordedEvent).position, (seen[i] as RecordedEvent).position)).toBe(-1);
+    }
+  });
+
+  it('rolls appends back with the rest of a failed transaction', async () => {
+    const stream = `tx:${randomUUID()}`;
+    await expect(
+      store.withTransaction(async (tx) => {
+        await tx.append(stream, [event('Created')], { expectedVersion: 0 });
+        await tx.client.query('SELECT 1');
+        throw new Error('state write failed');
+      }),
+    ).rejects.toThrow('state write failed');
+    expect(await store.readStream(stream)).toEqual([]);
+  });
+
+  it('keeps a transaction usable after a ConcurrencyError inside it', async () => {
+    const stream = `tx:${randomUUID()}`;
+    await store.append(stream, [event('Created')], { expectedVersion: 0 });
+    const result = await store.withTransaction(async (tx) => {
+      await expect(tx.append(stream, [event('Stale')], { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+      return tx.append(stream, [event('Fresh')], { expectedVersion: 1 });
+    });
+    expect(result.nextExpectedVersion).toBe(2);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Created', 'Fresh']);
+  });
+
+  it('refuses to reuse an event id in another stream', async () => {
+    const shared = event('Created');
+    await store.append(`dup:${randomUUID()}`, [shared], { expectedVersion: 0 });
+    await expect(store.append(`dup:${randomUUID()}`, [shared], { expectedVersion: 0 })).rejects.toBeInstanceOf(
+      DuplicateEventIdError,
+    );
+  });
+
+  it('is append-only: updates and deletes of stored events are refused by the database', async () => {
+    const stream = `ro:${randomUUID()}`;
+    await store.append(stream, [event('Created')], { expectedVersion: 0 });
+    await expect(pool.query(`UPDATE "${schema}".events SET type = 'Tampered' WHERE stream_id = $1`, [stream])).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(pool.query(`DELETE FROM "${schema}".events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only/);
+  });
+
+  it('rejects ids that are not UUIDs before touching the database', async () => {
+    await expect(store.append('bad', [{ ...event('X'), id: 'not-a-uuid' }], { expectedVersion: 0 })).rejects.toThrow(/UUID/);
+  });
+});

@@ -1,0 +1,322 @@
+import { EventEmitter } from 'node:events';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { ConcurrencyError, DuplicateEventIdError } from '../event-store.errors';
+import {
+  START,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store.port';
+import { pollingSubscription } from '../subscription';
+
+const UNIQUE_VIOLATION = '23505';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresEventStoreOptions {
+  /** The owning service's schema: the store's tables live there (one schema per service). */
+  readonly schema: string;
+  /** Idle poll interval of subscriptions in other processes; in-process appends wake them at once. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow extends QueryResultRow {
+  tx_text: string;
+  position_text: string;
+  event_id: string;
+  stream_id: string;
+  version_text: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+/** Something that runs queries: the pool (autocommit) or a client inside a transaction. */
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+/**
+ * Appends within a caller's transaction, so SCIM state and events commit (or roll back) together.
+ */
+export interface EventStoreTransaction {
+  readonly client: PoolClient;
+  append(streamId: string, events: readonly NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
+}
+
+/**
+ * PostgreSQL event store: one append-only `events` table per service schema.
+ *
+ * Global order and late commits: `global_position` comes from a sequence at insert time, but
+ * transactions commit in any order, so a reader going by position alone could pass position 7 while
+ * position 6 is still uncommitted, and never see 6. Each row therefore records its transaction id
+ * (`pg_current_xact_id()`), and `readAll` returns only rows of transactions older than the oldest one
+ * still running (`pg_snapshot_xmin(pg_current_snapshot())`), ordered by (transaction id, position).
+ * Every such transaction has finished, so nothing can ever appear before a position already read —
+ * the approach of Marten and Emmett. The cost: one long-running transaction anywhere in the database
+ * holds readers back until it ends (keep transactions short).
+ *
+ * No LISTEN/NOTIFY on append: PostgreSQL serialises the commits of notifying transactions behind a
+ * global lock, which would cap append throughput. Subscriptions poll when idle and are woken at once
+ * by appends made through this same store instance.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly table: string;
+  private readonly appended = new EventEmitter();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    if (!IDENTIFIER.test(options.schema)) throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
+    this.table = `"${options.schema}".events`;
+    this.appended.setMaxListeners(0);
+  }
+
+  /** Creates the schema objects if missing. Safe to run on every start and from several instances. */
+  async migrate(): Promise<void> {
+    const s = `"${this.options.schema}"`;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Concurrent first starts of several instances must not race on CREATE.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.options.schema}.event-store.migrate`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS ${s}.events (
+          global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+          event_id uuid NOT NULL,
+          stream_id text NOT NULL,
+          stream_version bigint NOT NULL CHECK (stream_version > 0),
+          type text NOT NULL,
+          schema_version integer NOT NULL CHECK (schema_version > 0),
+          data jsonb NOT NULL,
+          metadata jsonb NOT NULL,
+          recorded_at timestamptz NOT NULL DEFAULT now(),
+          CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
+          CONSTRAINT events_event_id_key UNIQUE (event_id)
+        )`);
+      await client.query(`CREATE INDEX IF NOT EXISTS events_global_order_idx ON ${s}.events (transaction_id, global_position)`);
+      // Append-only: the store never updates or deletes, and neither may anyone else.
+      await client.query(`
+        CREATE OR REPLACE FUNCTION ${s}.events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'events are append-only (% refused)', TG_OP; END $$`);
+      await client.query(`DROP TRIGGER IF EXISTS events_append_only ON ${s}.events`);
+      await client.query(`
+        CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON ${s}.events
+        FOR EACH ROW EXECUTE FUNCTION ${s}.events_are_append_only()`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult> {
+    return this.appendWithRetry(this.pool, streamId, events, options.expectedVersion, false);
+  }
+
+  /**
+   * Runs `work` in one transaction with an `append` bound to it. Appends roll back with the rest when
+   * `work` throws. A ConcurrencyError thrown by `work` propagates after the rollback.
+   */
+  async withTransaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let appendedSomething = false;
+    try {
+      await client.query('BEGIN');
+      const tx: EventStoreTransaction = {
+        client,
+        append: async (streamId, events, options) => {
+          const result = await this.appendWithRetry(client, streamId, events, options.expectedVersion, true);
+          if (!result.alreadyAppended) appendedSomething = true;
+          return result;
+        },
+      };
+      const result = await work(tx);
+      await client.query('COMMIT');
+      if (appendedSomething) this.appended.emit('appended');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, options.fromVersion ?? 1],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? START;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.table}
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, global_position
+        LIMIT $3`,
+      [after.transactionId.toString(), after.sequence.toString(), options.limit ?? 1000],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribe(handler: (events: readonly RecordedEvent[]) => Promise<void>, options: SubscribeOptions = {}): Subscription {
+    return pollingSubscription({
+      read: (after, limit) => this.readAll({ after, limit }),
+      handler,
+      after: options.after ?? START,
+      batchSize: options.batchSize ?? 500,
+      pollIntervalMs: options.pollIntervalMs ?? this.options.pollIntervalMs ?? 100,
+      wakeUps: this.appended,
+    });
+  }
+
+  /** The stream's current version (0 when it has no events). */
+  async streamVersion(streamId: string, db: Queryable = this.pool): Promise<number> {
+    const { rows } = await db.query<{ v: string | null }>(
+      `SELECT max(stream_version)::text AS v FROM ${this.table} WHERE stream_id = $1`,
+      [streamId],
+    );
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  private async appendWithRetry(
+    db: Queryable,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+    inTransaction: boolean,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    for (const e of events) {
+      if (!UUID.test(e.id)) throw new Error(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
+    }
+    // 'any' only loses a race to another appender; trying again on the new version is always right.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await this.tryAppend(db, streamId, events, expected, inTransaction);
+        if (!inTransaction && !result.alreadyAppended) this.appended.emit('appended');
+        return result;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || expected !== 'any' || attempt >= 20) throw error;
+      }
+    }
+  }
+
+  private async tryAppend(
+    db: Queryable,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+    inTransaction: boolean,
+  ): Promise<AppendResult> {
+    const expectedNumber = expected === 'no_stream' ? 0 : expected === 'any' ? null : expected;
+    // Inside a caller's transaction a failed INSERT would abort the whole transaction; the savepoint
+    // lets us roll back just the INSERT and report a typed error. Outside, the single statement is its
+    // own transaction and fails atomically.
+    let savepoint = false;
+    if (inTransaction) {
+      await db.query('SAVEPOINT event_store_append');
+      savepoint = true;
+    }
+    try {
+      const { rows } = await db.query<{ stream_version: string }>(
+        `WITH current_version AS (
+           SELECT coalesce(max(stream_version), 0) AS v FROM ${this.table} WHERE stream_id = $1
+         )
+         INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+         SELECT e.id, $1, current_version.v + e.ord, e.type, e.schema_version, e.data, e.metadata
+           FROM current_version,
+                unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])
+                  WITH ORDINALITY AS e(id, type, schema_version, data, metadata, ord)
+          WHERE $7::bigint IS NULL OR current_version.v = $7::bigint
+         RETURNING stream_version::text`,
+        [
+          streamId,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+          expectedNumber,
+        ],
+      );
+      if (savepoint) {
+        await db.query('RELEASE SAVEPOINT event_store_append');
+        savepoint = false;
+      }
+      if (rows.length === events.length) {
+        return { nextExpectedVersion: Math.max(...rows.map((r) => Number(r.stream_version))), alreadyAppended: false };
+      }
+      // Nothing inserted: the stream is not at the expected version — unless this is a retry of an
+      // append that already went through.
+      const retried = await this.findRetriedAppend(db, streamId, events);
+      if (retried) return retried;
+      throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId, db));
+    } catch (error) {
+      if (savepoint) await db.query('ROLLBACK TO SAVEPOINT event_store_append');
+      if (isUniqueViolation(error)) {
+        const retried = await this.findRetriedAppend(db, streamId, events);
+        if (retried) return retried;
+        if (error.constraint === 'events_event_id_key') {
+          throw new DuplicateEventIdError(events.map((e) => e.id));
+        }
+        // Another appender committed the same versions first.
+        throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId, db));
+      }
+      throw error;
+    }
+  }
+
+  /** When every event id is already in this stream, the append happened before: report, don't redo. */
+  private async findRetriedAppend(db: Queryable, streamId: string, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
+    const { rows } = await db.query<{ stream_id: string; stream_version: string }>(
+      `SELECT stream_id, stream_version::text FROM ${this.table} WHERE event_id = ANY($1::uuid[])`,
+      [events.map((e) => e.id)],
+    );
+    if (rows.length === 0) return undefined;
+    if (rows.length === events.length && rows.every((r) => r.stream_id === streamId)) {
+      return { nextExpectedVersion: Math.max(...rows.map((r) => Number(r.stream_version))), alreadyAppended: true };
+    }
+    throw new DuplicateEventIdError(events.map((e) => e.id));
+  }
+}
+
+// Text aliases get names of their own: an alias equal to the column name would make ORDER BY sort the
+// text ('1000' < '999') instead of the xid8/bigint column.
+const COLUMNS = `transaction_id::text AS tx_text, global_position::text AS position_text, event_id::text AS event_id,
+  stream_id, stream_version::text AS version_text, type, schema_version, data, metadata, recorded_at`;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  const position: GlobalPosition = { transactionId: BigInt(row.tx_text), sequence: BigInt(row.position_text) };
+  return {
+    id: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    streamVersion: Number(row.version_text),
+    position,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function isUniqueViolation(error: unknown): error is Error & { code: string; constraint?: string } {
+  return error instanceof Error && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}

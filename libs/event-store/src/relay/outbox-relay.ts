@@ -1,0 +1,242 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import { START, formatPosition, type GlobalPosition, type RecordedEvent, type Subscription } from '../event-store.port';
+import type { PostgresEventStore } from '../postgres/postgres-event-store';
+
+/** What one stored event becomes on Kafka. Throwing marks the event as unpublishable (dead letter). */
+export interface RelayMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RelayLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Test seam for crash simulation: each hook may throw to make the relay "die" at that point, exactly
+ * as a killed process would (nothing after it runs; the next instance resumes from the checkpoint).
+ */
+export interface RelayFaults {
+  afterPublish?(events: readonly RecordedEvent[]): void;
+  afterCheckpoint?(events: readonly RecordedEvent[]): void;
+}
+
+export interface OutboxRelayOptions {
+  /** Names the checkpoint and the leader lock, e.g. `scim-ingress.directory-events`. */
+  readonly name: string;
+  readonly pool: Pool;
+  readonly schema: string;
+  readonly store: PostgresEventStore;
+  readonly kafka: Kafka;
+  readonly toMessage: (event: RecordedEvent) => RelayMessage;
+  /** Where events that cannot be turned into a message go, with the reason; never silently dropped. */
+  readonly deadLetterTopic: string;
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  /** How often a standby instance tries to take over leadership. */
+  readonly standbyRetryMs?: number;
+  readonly logger?: RelayLogger;
+  readonly faults?: RelayFaults;
+}
+
+export type RelayState = 'stopped' | 'standby' | 'leading';
+
+const silent: RelayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Transactional-outbox relay: the events table is the outbox. The leader (one per name, held with a
+ * PostgreSQL session advisory lock, so any number of instances can run) reads events in global order
+ * from its checkpoint, publishes them with an idempotent producer and `acks=all`, and only then moves
+ * the checkpoint. Kafka being down stops the checkpoint, not the appends; a crash between publish and
+ * checkpoint republishes that batch with the same event ids, which consumers dedupe. Key = directory
+ * id keeps each directory's events in one partition, in store order.
+ */
+export class OutboxRelay {
+  private state: RelayState = 'stopped';
+  private stopping = false;
+  private run: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private lockClient: PoolClient | undefined;
+  private producer: Producer | undefined;
+  private wakeStandby: (() => void) | undefined;
+  private readonly log: RelayLogger;
+  private published = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.log = options.logger ?? silent;
+  }
+
+  get status(): { state: RelayState; published: number } {
+    return { state: this.state, published: this.published };
+  }
+
+  async migrate(): Promise<void> {
+    await this.options.pool.query(`
+      CREATE TABLE IF NOT EXISTS "${this.options.schema}".relay_checkpoints (
+        name text PRIMARY KEY,
+        transaction_id xid8 NOT NULL,
+        global_position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  start(): void {
+    if (this.run) return;
+    this.stopping = false;
+    this.run = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeStandby?.();
+    await this.subscription?.stop();
+    await this.run?.catch(() => undefined);
+    this.run = undefined;
+  }
+
+  /** Reads the stored checkpoint (START if none). */
+  async checkpoint(): Promise<GlobalPosition> {
+    const { rows } = await this.options.pool.query<{ tx: string; pos: string }>(
+      `SELECT transaction_id::text AS tx, global_position::text AS pos FROM "${this.options.schema}".relay_checkpoints WHERE name = $1`,
+      [this.options.name],
+    );
+    const row = rows[0];
+    return row ? { transactionId: BigInt(row.tx), sequence: BigInt(row.pos) } : START;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        this.state = 'standby';
+        if (!(await this.becomeLeader())) {
+          await this.standbyPause();
+          continue;
+        }
+        this.state = 'leading';
+        await this.lead();
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (!this.stopping) this.log.warn(`relay ${this.options.name} restarting after: ${reason}`);
+      } finally {
+        await this.releaseLeadership();
+      }
+      if (!this.stopping) await this.standbyPause();
+    }
+    this.state = 'stopped';
+  }
+
+  private async becomeLeader(): Promise<boolean> {
+    const client = await this.options.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+        `relay:${this.options.schema}:${this.options.name}`,
+      ]);
+      if (rows[0]?.locked) {
+        this.lockClient = client;
+        return true;
+      }
+    } catch (error) {
+      client.release(error instanceof Error ? error : undefined);
+      throw error;
+    }
+    client.release();
+    return false;
+  }
+
+  private async lead(): Promise<void> {
+    const lockClient = this.lockClient as PoolClient;
+    const lockLost = new Promise<never>((_, reject) => {
+      lockClient.once('error', (error) => reject(new Error(`leader lock connection lost: ${error.message}`)));
+    });
+    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    const after = await this.checkpoint();
+    this.log.info(`relay ${this.options.name} leading from ${formatPosition(after)}`);
+    this.subscription = this.options.store.subscribe((events) => this.publish(events), {
+      after,
+      batchSize: this.options.batchSize ?? 500,
+      pollIntervalMs: this.options.pollIntervalMs,
+    });
+    await Promise.race([this.subscription.done, lockLost]);
+  }
+
+  private async publish(events: readonly RecordedEvent[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const event of events) {
+      const message = this.messageFor(event);
+      const list = byTopic.get(message.topic) ?? [];
+      list.push({ key: message.key, value: message.value, headers: message.headers ? { ...message.headers } : undefined });
+      byTopic.set(message.topic, list);
+    }
+    const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
+    // Kafka down: keep trying the same batch; the checkpoint stays where it is until it goes through.
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.stopping) throw new Error('stopping');
+      try {
+        await (this.producer as Producer).sendBatch({ topicMessages, acks: -1 });
+        break;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (attempt % 10 === 0) this.log.warn(`relay ${this.options.name}: publish failed (${reason}); retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+    this.options.faults?.afterPublish?.(events);
+    const last = (events[events.length - 1] as RecordedEvent).position;
+    // Written through the leader's own session: if it lost the lock (connection gone), this fails too.
+    await (this.lockClient as PoolClient).query(
+      `INSERT INTO "${this.options.schema}".relay_checkpoints (name, transaction_id, global_position)
+       VALUES ($1, $2::text::xid8, $3)
+       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()`,
+      [this.options.name, last.transactionId.toString(), last.sequence.toString()],
+    );
+    this.published += events.length;
+    this.options.faults?.afterCheckpoint?.(events);
+  }
+
+  private messageFor(event: RecordedEvent): RelayMessage {
+    try {
+      return this.options.toMessage(event);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.error(`relay ${this.options.name}: event ${event.id} (${event.type}) cannot be published: ${reason}`);
+      return {
+        topic: this.options.deadLetterTopic,
+        key: event.streamId,
+        value: JSON.stringify({ error: reason, event: { ...event, position: formatPosition(event.position) } }),
+        headers: { 'x-dead-letter-reason': reason.slice(0, 500), 'x-event-id': event.id },
+      };
+    }
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    if (client) {
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private standbyPause(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.standbyRetryMs ?? 1_000);
+      const wake = (): void => done();
+      this.wakeStandby = wake;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import type { EventEmitter } from 'node:events';
+import type { GlobalPosition, RecordedEvent, Subscription } from './event-store.port';
+
+export interface PollingSubscriptionOptions {
+  readonly read: (after: GlobalPosition, limit: number) => Promise<RecordedEvent[]>;
+  readonly handler: (events: readonly RecordedEvent[]) => Promise<void>;
+  readonly after: GlobalPosition;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  /** Emits 'appended' when this process appended: read again at once instead of waiting. */
+  readonly wakeUps?: EventEmitter;
+}
+
+/**
+ * Reads batch after batch in global order and hands each to the handler before reading on. A full
+ * batch is followed at once by the next read; an empty one waits for a wake-up or the poll interval.
+ */
+export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const onAppended = (): void => wake?.();
+  options.wakeUps?.on('appended', onAppended);
+
+  const sleep = (): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, options.pollIntervalMs);
+      function done(): void {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const loop = async (): Promise<void> => {
+    let position = options.after;
+    try {
+      while (!stopped) {
+        const events = await options.read(position, options.batchSize);
+        if (stopped) break;
+        if (events.length > 0) {
+          await options.handler(events);
+          position = (events[events.length - 1] as RecordedEvent).position;
+        }
+        if (events.length < options.batchSize && !stopped) await sleep();
+      }
+    } finally {
+      options.wakeUps?.off('appended', onAppended);
+    }
+  };
+
+  const done = loop();
+  return {
+    done,
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await done.catch(() => undefined);
+    },
+  };
+}
