@@ -37,7 +37,7 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
     return { source: 'external', brokers: external, port, stop: async () => undefined };
   }
   if (await dockerAvailable()) return startContainer();
-  return startLocalBroker(options);
+  return startLocalKafka(options);
 }
 
 async function startContainer(): Promise<KafkaHandle> {
@@ -69,7 +69,8 @@ export function fetchKafkaJars(workspaceRoot: string): Promise<void> {
   });
 }
 
-async function startLocalBroker(options: KafkaOptions): Promise<KafkaHandle> {
+/** Always a local broker from the jars, whatever KAFKA_BROKERS says (tests that stop and restart Kafka). */
+export async function startLocalKafka(options: KafkaOptions): Promise<KafkaHandle> {
   await mkdir(options.dataDir, { recursive: true });
   await stopStaleBroker(options.dataDir);
   await fetchKafkaJars(options.workspaceRoot);
