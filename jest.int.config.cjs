@@ -9,6 +9,8 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/infra/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/infra/jest-global-teardown.ts',
   testTimeout: 120000,
+  // Lists every test, so a skipped suite and its stated reason show in CI's log.
+  verbose: true,
   // Two cores: the broker, the database and the services under test need the other one.
   maxWorkers: 1,
 };
