@@ -52,6 +52,8 @@ export interface ProjectionRunnerOptions {
   readonly maxApplyAttempts?: number;
   readonly logger?: ProjectionLogger;
   readonly faults?: ProjectionFaults;
+  /** Partitions processed at the same time (default 3). */
+  readonly partitionsConsumedConcurrently?: number;
   /** Pause before a crashed consumer is started again (default 500 ms). */
   readonly restartDelayMs?: number;
 }
@@ -168,8 +170,10 @@ export class ProjectionRunner {
       await consumer.connect();
       for (const topic of this.options.projection.topics) await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
-        autoCommit: false,
+        autoCommitInterval: 1_000,
         eachBatchAutoResolve: false,
+        // Partitions are independent (key = directory id), so they are applied side by side.
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
         eachBatch: (payload) => this.handleBatch(payload),
       });
       onStarted();
@@ -189,14 +193,13 @@ export class ProjectionRunner {
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       await this.handleMessage(batch.topic, batch.partition, message);
+      // Only a message whose effect is committed in PostgreSQL is resolved, so auto-commit never
+      // commits past unprocessed work; a lost Kafka commit just means a redelivery the stored
+      // progress ignores.
       resolveOffset(message.offset);
-      // Offsets go to Kafka right away: the stored progress makes a lost commit harmless, but
-      // committing keeps redelivery after a restart short.
-      await commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }],
-      });
       await heartbeat();
     }
+    await commitOffsetsIfNecessary();
   }
 
   private async handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
@@ -228,15 +231,13 @@ export class ProjectionRunner {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');
-      // Row lock: two consumers of one partition during a rebalance cannot both apply the same subject.
-      await client.query(
-        `INSERT INTO ${s}.projection_positions (projection, subject, sequence, event_id) VALUES ($1, $2, 0, $3)
-         ON CONFLICT (projection, subject) DO NOTHING`,
-        [name, event.subject, event.id],
-      );
+      // One statement creates or locks the subject's progress row and returns what was applied so far;
+      // the row lock keeps two consumers (mid-rebalance) from applying the same subject at once.
       const { rows } = await client.query<{ sequence: string }>(
-        `SELECT sequence::text FROM ${s}.projection_positions WHERE projection = $1 AND subject = $2 FOR UPDATE`,
-        [name, event.subject],
+        `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id) VALUES ($1, $2, 0, $3)
+         ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
+         RETURNING p.sequence::text`,
+        [name, event.subject, event.id],
       );
       const appliedUpTo = Number(rows[0]?.sequence ?? 0);
       if (event.sequence <= appliedUpTo) {
@@ -254,13 +255,13 @@ export class ProjectionRunner {
         throw new ApplyFailed(error instanceof Error ? error.message : String(error));
       }
       await client.query(
-        `UPDATE ${s}.projection_positions SET sequence = $3, event_id = $4, applied_at = now() WHERE projection = $1 AND subject = $2`,
-        [name, event.subject, event.sequence, event.id],
-      );
-      await client.query(
-        `INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+        `WITH progress AS (
+           UPDATE ${s}.projection_positions SET sequence = $3, event_id = $4, applied_at = now()
+            WHERE projection = $1 AND subject = $2
+         )
+         INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $5, $6, $7)
          ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [name, topic, partition, (BigInt(offset) + 1n).toString()],
+        [name, event.subject, event.sequence, event.id, topic, partition, (BigInt(offset) + 1n).toString()],
       );
       this.options.faults?.beforeCommit?.(event);
       await client.query('COMMIT');
