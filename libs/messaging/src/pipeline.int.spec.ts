@@ -238,6 +238,46 @@ describe('append → relay → Kafka → projection', () => {
   });
 });
 
+describe('a projection that throws for one event', () => {
+  const kafka = new Kafka({ clientId: 'pipeline-test', brokers: requiredEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+
+  it('applies the rest of the batch and dead-letters only that event after its retries', async () => {
+    const { schema, topic } = await fixture();
+    await createTopic(kafka, topic, 1);
+    const counting = countingProjection(schema, topic);
+    const picky: Projection = {
+      ...counting,
+      apply: async (event, tx) => {
+        if ((event.data as { poison?: boolean }).poison) throw new Error('cannot project this one');
+        await counting.apply(event, tx);
+      },
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    const message = (subject: string, poison: boolean): { value: string } => ({
+      value: JSON.stringify({ id: randomUUID(), type: 'Counted', subject, sequence: 1, data: { poison } }),
+    });
+    // Sent before the runner starts, so all five arrive in one batch and one transaction.
+    await producer.send({
+      topic,
+      messages: [message('a', false), message('b', false), message('c', true), message('d', false), message('e', false)],
+    });
+    await producer.disconnect();
+    const runner = new ProjectionRunner({ serviceName: 'test', pool, schema, kafka, projection: picky, decode });
+    await runner.migrate();
+    await runner.start();
+    try {
+      await waitForApplied(schema, 4);
+      const dlq = await readRaw(kafka, `${topic}.dlq`, 1);
+      expect(dlq[0]?.reason).toMatch(/apply failed 3 times: cannot project this one/);
+      expect((await appliedRows(schema)).map((r) => r.subject)).toEqual(['a', 'b', 'd', 'e']);
+      expect(runner.stats).toMatchObject({ applied: 4, deadLettered: 1 });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
 async function readRaw(kafka: Kafka, topic: string, expected: number): Promise<Array<{ value: string; reason: string }>> {
   const seen: Array<{ value: string; reason: string }> = [];
   const consumer = kafka.consumer({ groupId: uniqueId('dlq-reader') });

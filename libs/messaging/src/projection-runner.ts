@@ -52,6 +52,8 @@ export interface ProjectionRunnerOptions {
   readonly maxApplyAttempts?: number;
   readonly logger?: ProjectionLogger;
   readonly faults?: ProjectionFaults;
+  /** Events of one partition applied in one PostgreSQL transaction (default 100). */
+  readonly maxEventsPerTransaction?: number;
   /** Partitions processed at the same time (default 3). */
   readonly partitionsConsumedConcurrently?: number;
   /** Pause before a crashed consumer is started again (default 500 ms). */
@@ -62,8 +64,13 @@ const silent: ProjectionLogger = { info: () => undefined, warn: () => undefined,
 
 export const defaultDeadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
-/** Raised by `apply` failures that exhausted their attempts; the message goes to the dead-letter topic. */
+/** A projection's own `apply` threw (as opposed to the database or Kafka failing). */
 class ApplyFailed extends Error {}
+
+interface PendingEvent {
+  readonly message: KafkaMessage;
+  readonly event: ProjectedEvent;
+}
 
 /**
  * Applies Kafka events to a PostgreSQL read model exactly once in effect.
@@ -190,89 +197,123 @@ export class ProjectionRunner {
   }
 
   private async handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
+    const chunkSize = this.options.maxEventsPerTransaction ?? 100;
+    for (let from = 0; from < batch.messages.length; from += chunkSize) {
       if (!isRunning() || isStale()) return;
-      await this.handleMessage(batch.topic, batch.partition, message);
-      // Only a message whose effect is committed in PostgreSQL is resolved, so auto-commit never
+      const messages = batch.messages.slice(from, from + chunkSize);
+      const items: PendingEvent[] = [];
+      for (const message of messages) {
+        const decoded = this.options.decode(message.value ?? Buffer.alloc(0));
+        if (decoded.ok) items.push({ message, event: decoded.event });
+        else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${decoded.error}`);
+      }
+      if (items.length > 0) await this.applyChunk(batch.topic, batch.partition, items);
+      // Only messages whose effect is committed in PostgreSQL are resolved, so auto-commit never
       // commits past unprocessed work; a lost Kafka commit just means a redelivery the stored
       // progress ignores.
-      resolveOffset(message.offset);
+      resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
   }
 
-  private async handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const decoded = this.options.decode(message.value ?? Buffer.alloc(0));
-    if (!decoded.ok) {
-      await this.deadLetter(topic, partition, message, `undecodable: ${decoded.error}`);
+  /**
+   * Applies a run of events in one transaction (one commit, one fsync, for up to
+   * maxEventsPerTransaction events). If one of them fails to apply, the run is rolled back and its
+   * events are applied one at a time, so only the failing one is retried and, at last, dead-lettered.
+   */
+  private async applyChunk(topic: string, partition: number, items: readonly PendingEvent[]): Promise<void> {
+    try {
+      await this.applyInTransaction(topic, partition, items);
       return;
-    }
-    const event = decoded.event;
-    const attempts = this.options.maxApplyAttempts ?? 3;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.applyOnce(topic, partition, message.offset, event);
+    } catch (error) {
+      if (!(error instanceof ApplyFailed)) throw error;
+      if (items.length === 1) {
+        await this.retryOne(topic, partition, items[0] as PendingEvent, error);
         return;
+      }
+    }
+    for (const item of items) {
+      try {
+        await this.applyInTransaction(topic, partition, [item]);
       } catch (error) {
         if (!(error instanceof ApplyFailed)) throw error;
-        if (attempt >= attempts) {
-          await this.deadLetter(topic, partition, message, `apply failed ${attempts} times: ${error.message}`);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        await this.retryOne(topic, partition, item, error);
       }
     }
   }
 
-  private async applyOnce(topic: string, partition: number, offset: string, event: ProjectedEvent): Promise<void> {
+  private async retryOne(topic: string, partition: number, item: PendingEvent, first: ApplyFailed): Promise<void> {
+    const attempts = this.options.maxApplyAttempts ?? 3;
+    let last = first;
+    for (let attempt = 2; attempt <= attempts; attempt += 1) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      try {
+        await this.applyInTransaction(topic, partition, [item]);
+        return;
+      } catch (error) {
+        if (!(error instanceof ApplyFailed)) throw error;
+        last = error;
+      }
+    }
+    await this.deadLetter(topic, partition, item.message, `apply failed ${attempts} times: ${last.message}`);
+  }
+
+  private async applyInTransaction(topic: string, partition: number, items: readonly PendingEvent[]): Promise<void> {
     const s = `"${this.options.schema}"`;
     const name = this.options.projection.name;
     const client = await this.options.pool.connect();
+    let applied = 0;
+    let skipped = 0;
     try {
       await client.query('BEGIN');
-      // One statement creates or locks the subject's progress row and returns what was applied so far;
-      // the row lock keeps two consumers (mid-rebalance) from applying the same subject at once.
-      const { rows } = await client.query<{ sequence: string }>(
-        `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id) VALUES ($1, $2, 0, $3)
-         ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
-         RETURNING p.sequence::text`,
-        [name, event.subject, event.id],
-      );
-      const appliedUpTo = Number(rows[0]?.sequence ?? 0);
-      if (event.sequence <= appliedUpTo) {
-        await client.query('ROLLBACK');
-        this.skipped += 1;
-        return;
+      for (const { event } of items) {
+        // One statement creates or locks the subject's progress row and returns what was applied so
+        // far; the row lock keeps two consumers (mid-rebalance) from applying one subject at once.
+        const { rows } = await client.query<{ sequence: string }>({
+          name: `projection_lock_${this.options.schema}`,
+          text: `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id) VALUES ($1, $2, 0, $3)
+                 ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
+                 RETURNING p.sequence::text`,
+          values: [name, event.subject, event.id],
+        });
+        const appliedUpTo = Number(rows[0]?.sequence ?? 0);
+        if (event.sequence <= appliedUpTo) {
+          skipped += 1;
+          continue;
+        }
+        if (event.sequence > appliedUpTo + 1) {
+          this.log.warn(`projection ${name}: ${event.subject} jumps from ${appliedUpTo} to ${event.sequence} (event ${event.id})`);
+        }
+        try {
+          await this.options.projection.apply(event, client);
+        } catch (error) {
+          throw new ApplyFailed(error instanceof Error ? error.message : String(error));
+        }
+        await client.query({
+          name: `projection_progress_${this.options.schema}`,
+          text: `UPDATE ${s}.projection_positions SET sequence = $3, event_id = $4, applied_at = now() WHERE projection = $1 AND subject = $2`,
+          values: [name, event.subject, event.sequence, event.id],
+        });
+        applied += 1;
       }
-      if (event.sequence > appliedUpTo + 1) {
-        this.log.warn(`projection ${name}: ${event.subject} jumps from ${appliedUpTo} to ${event.sequence} (event ${event.id})`);
-      }
-      try {
-        await this.options.projection.apply(event, client);
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new ApplyFailed(error instanceof Error ? error.message : String(error));
-      }
+      const lastOffset = (items[items.length - 1] as PendingEvent).message.offset;
       await client.query(
-        `WITH progress AS (
-           UPDATE ${s}.projection_positions SET sequence = $3, event_id = $4, applied_at = now()
-            WHERE projection = $1 AND subject = $2
-         )
-         INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $5, $6, $7)
+        `INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
          ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [name, event.subject, event.sequence, event.id, topic, partition, (BigInt(offset) + 1n).toString()],
+        [name, topic, partition, (BigInt(lastOffset) + 1n).toString()],
       );
-      this.options.faults?.beforeCommit?.(event);
+      this.options.faults?.beforeCommit?.((items[items.length - 1] as PendingEvent).event);
       await client.query('COMMIT');
-      this.applied += 1;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-    this.options.faults?.afterCommit?.(event);
+    this.applied += applied;
+    this.skipped += skipped;
+    for (const { event } of items) this.options.faults?.afterCommit?.(event);
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
