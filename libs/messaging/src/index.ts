@@ -1,1 +1,2 @@
 export * from './projection-runner';
+export * from './nest/background-workers';

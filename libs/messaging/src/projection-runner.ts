@@ -101,6 +101,10 @@ export class ProjectionRunner {
     this.log = options.logger ?? silent;
   }
 
+  get workerName(): string {
+    return `projection ${this.groupId}`;
+  }
+
   get groupId(): string {
     return `${this.options.serviceName}.${this.options.projection.name}`;
   }

@@ -71,6 +71,10 @@ export class OutboxRelay {
     this.log = options.logger ?? silent;
   }
 
+  get workerName(): string {
+    return `outbox-relay ${this.options.name}`;
+  }
+
   get status(): { state: RelayState; published: number } {
     return { state: this.state, published: this.published };
   }
