@@ -1,2 +1,3 @@
 export * from './projection-runner';
 export * from './nest/background-workers';
+export * from './contracts-codec';
