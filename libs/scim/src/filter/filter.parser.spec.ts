@@ -1,7 +1,7 @@
-import { ScimError } from '../errors/scim.error';
 import type { FilterNode } from './filter.ast';
 import { parseAttributePath, parseFilter, parsePatchPath } from './filter.parser';
 import { printFilter } from './filter.printer';
+import { scimTypeOf } from '../../test-support/scim-type-of';
 
 const eq = (name: string, value: string, extra: { uri?: string; subAttr?: string } = {}): FilterNode => ({
   kind: 'comparison',
@@ -9,16 +9,6 @@ const eq = (name: string, value: string, extra: { uri?: string; subAttr?: string
   operator: 'eq',
   value,
 });
-
-function scimTypeOf(attempt: () => unknown): string | undefined {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof ScimError) return error.scimType;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('parseFilter: every example of RFC 7644 §3.4.2.2', () => {
   it.each([

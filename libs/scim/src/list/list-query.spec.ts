@@ -1,18 +1,8 @@
-import { ScimError } from '../errors/scim.error';
 import { validateResource } from '../schema/resource.validator';
 import { parseListQuery, parseSearchRequest } from './list-query';
 import { buildListResponse } from './list-response';
 import { paginate, sortResources } from './sort.evaluator';
-
-function scimTypeOf(attempt: () => unknown): string | undefined {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof ScimError) return error.scimType;
-    throw error;
-  }
-  return undefined;
-}
+import { scimTypeOf } from '../../test-support/scim-type-of';
 
 describe('parseListQuery', () => {
   it("reads Okta's lookup: filter, startIndex=1, count=100", () => {

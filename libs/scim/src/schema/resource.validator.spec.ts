@@ -1,20 +1,10 @@
-import { ScimError } from '../errors/scim.error';
 import { validateResource } from './resource.validator';
 import { uniquenessKeys } from './uniqueness';
+import { scimTypeOf } from '../../test-support/scim-type-of';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-function scimTypeOf(attempt: () => unknown): string | undefined {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof ScimError) return error.scimType;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('validateResource', () => {
   it('returns canonical names, schema order and the schemas actually used', () => {
