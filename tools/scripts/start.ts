@@ -9,7 +9,8 @@
  * point at existing servers instead of starting local ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   choosePort,
@@ -127,8 +128,12 @@ async function main(): Promise<void> {
     { name: 'portal-query', portVar: 'PORTAL_QUERY_PORT', port: 3002 },
   ];
   const urls: Record<string, string> = {};
-  for (const service of services) {
-    const choice = await choosePort(envPort(service.portVar, service.port));
+  const managementKey = managementApiKey();
+  const choices = [];
+  for (const service of services) choices.push(await choosePort(envPort(service.portVar, service.port)));
+  const publicUrl = process.env['PUBLIC_URL'] ?? `http://127.0.0.1:${(choices[0] as { port: number }).port}`;
+  for (const [i, service] of services.entries()) {
+    const choice = choices[i] as Awaited<ReturnType<typeof choosePort>>;
     describePort(service.name, choice);
     urls[service.name] = `http://127.0.0.1:${choice.port}`;
     launch(service.name, process.execPath, ['-r', '@swc-node/register', `apps/${service.name}/src/main.ts`], {
@@ -136,6 +141,8 @@ async function main(): Promise<void> {
       PORT: String(choice.port),
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+      MANAGEMENT_API_KEY: managementKey,
+      PUBLIC_URL: publicUrl,
     });
   }
 
@@ -160,6 +167,9 @@ async function main(): Promise<void> {
   ]);
   if (stopping) return;
 
+  const demo = await ensureDemoDirectory(urls['scim-ingress'] as string, managementKey);
+  if (stopping) return;
+
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
     '',
@@ -173,8 +183,66 @@ async function main(): Promise<void> {
     `  Kafka                      ${infra.kafka.brokers} (${infra.kafka.source})`,
     `  Logs                       ${logDir}`,
     '',
+    `  Demo organization "${demo.organizationName}" with a OneLogin directory (paste these into OneLogin's`,
+    '  "SCIM Provisioner with SAML (SCIM v2 Enterprise)" app: SCIM Base URL and SCIM Bearer Token):',
+    `  SCIM endpoint URL          ${demo.endpointUrl}`,
+    `  SCIM bearer token          ${demo.bearerToken}   (new on every start; the previous one is revoked)`,
+    `  Management API key         ${managementKey}   (Authorization: Bearer … on ${urls['scim-ingress']}/api/v1)`,
+    '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The management key of this checkout: made once (256 random bits), kept in the data folder. */
+function managementApiKey(): string {
+  if (process.env['MANAGEMENT_API_KEY']) return process.env['MANAGEMENT_API_KEY'];
+  const file = join(dataRoot, 'management-api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = `mgmt_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+interface DemoState {
+  organizationId: string;
+  organizationName: string;
+  directoryId: string;
+  tokenId: string;
+}
+
+/**
+ * The demo organization and its OneLogin directory, created on the first start and kept in
+ * `.data/demo.json` (ids only: the service stores token hashes, so each start issues a fresh token and
+ * revokes the previous one instead of keeping a secret on disk).
+ */
+async function ensureDemoDirectory(ingressUrl: string, key: string): Promise<{ organizationName: string; endpointUrl: string; bearerToken: string }> {
+  const file = join(dataRoot, 'demo.json');
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${ingressUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} /api/v1${path} answered ${response.status}: ${await response.text()}`);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  };
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoState) : undefined;
+  if (saved) {
+    const issued = await call<{ id: string; bearerToken: string }>('POST', `/directories/${saved.directoryId}/tokens`, {});
+    await call('DELETE', `/directories/${saved.directoryId}/tokens/${saved.tokenId}`).catch(() => undefined);
+    const connection = await call<{ endpointUrl: string }>('GET', `/directories/${saved.directoryId}/connection`);
+    writeFileSync(file, JSON.stringify({ ...saved, tokenId: issued.id }, null, 2), { mode: 0o600 });
+    return { organizationName: saved.organizationName, endpointUrl: connection.endpointUrl, bearerToken: issued.bearerToken };
+  }
+  const organizationName = 'Demo Company';
+  const org = await call<{ id: string }>('POST', '/organizations', { name: organizationName });
+  const directory = await call<{ id: string; endpointUrl: string; bearerToken: string; token: { id: string } }>('POST', `/organizations/${org.id}/directories`, {
+    provider: 'onelogin',
+    name: 'OneLogin (demo)',
+  });
+  const state: DemoState = { organizationId: org.id, organizationName, directoryId: directory.id, tokenId: directory.token.id };
+  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return { organizationName, endpointUrl: directory.endpointUrl, bearerToken: directory.bearerToken };
 }
 
 main().catch(async (error: unknown) => {

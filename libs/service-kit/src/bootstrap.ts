@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigValidationError, describeConfig, loadConfig, type BaseServiceConfig } from './config/service-config';
@@ -9,6 +9,10 @@ export interface ServiceEntry<C extends BaseServiceConfig> {
   readonly configClass: new () => C;
   /** Builds the root module from the validated config. */
   readonly module: (config: C) => DynamicModule;
+  /** Options for NestFactory.create (e.g. `bodyParser: false` for a service that parses bodies itself). */
+  readonly nestOptions?: Omit<NestApplicationOptions, 'bufferLogs'>;
+  /** Runs after the app is created and before it listens: app-level middleware that needs DI. */
+  readonly configure?: (app: INestApplication, config: C) => void;
 }
 
 /** Creates the Nest app for a config (tests use this with their own env). */
@@ -16,9 +20,10 @@ export async function createServiceApp<C extends BaseServiceConfig>(
   entry: ServiceEntry<C>,
   config: C,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(entry.module(config), { bufferLogs: true });
+  const app = await NestFactory.create(entry.module(config), { ...entry.nestOptions, bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  entry.configure?.(app, config);
   return app;
 }
 

@@ -26,7 +26,8 @@ export async function startServiceForTest<C extends BaseServiceConfig>(
     ...overrides,
   });
   const app = await createServiceApp(entry, config);
-  await app.listen(0, '127.0.0.1');
+  // A test that needs to know the port up front (e.g. for PUBLIC_URL) passes PORT; otherwise any free one.
+  await app.listen(overrides['PORT'] ? Number(overrides['PORT']) : 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, config, url, close: () => app.close() };
 }

@@ -12,11 +12,11 @@ import { getJson, startServiceForTest, waitUntilReady, type HealthBody } from '.
  */
 export function describeServiceBasics<C extends BaseServiceConfig>(
   entry: ServiceEntry<C>,
-  expected: { topics: readonly TopicName[] },
+  expected: { topics: readonly TopicName[]; env?: Record<string, string> },
 ): void {
   describe(`${entry.serviceName} service basics`, () => {
     it('boots its real module, reports live and ready, owns its schema and has created its topics', async () => {
-      const service = await startServiceForTest(entry, { KAFKA_TOPIC_PARTITIONS: '3' });
+      const service = await startServiceForTest(entry, { KAFKA_TOPIC_PARTITIONS: '3', ...expected.env });
       try {
         const live = await getJson<HealthBody>(`${service.url}/health`);
         expect(live.status).toBe(200);

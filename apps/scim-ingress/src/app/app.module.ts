@@ -1,7 +1,59 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { json } from 'body-parser';
+import type { NextFunction, Request, Response } from 'express';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
 import { Topics } from '@scimbridge/contracts';
-import { ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { OutboxRelay, PostgresEventStore, type RecordedEvent, type RelayMessage } from '@scimbridge/event-store';
+import { BACKGROUND_WORKERS, BackgroundWorkersHost, contractsMessageMapper, type BackgroundWorker } from '@scimbridge/messaging';
+import { KAFKA_CLIENT, PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { ScimGateway } from './http/scim-gateway';
+import { DirectoryService, ORGANIZATION_CREATED } from './management/directory.service';
+import { ManagementController, ManagementKeyGuard } from './management/management.controller';
+import { DirectoriesRepository } from './persistence/directories.repository';
+import { migrateIngressSchema } from './persistence/ingress.schema';
+import { RequestLog } from './persistence/request-log';
+import { ResourcesRepository } from './persistence/resources.repository';
 import { scimIngressConfig } from './scim-ingress.config';
+import { ScimController } from './scim/scim.controller';
+import { ScimReadsService } from './scim/scim-reads.service';
+import { ScimWritesService } from './scim/scim-writes.service';
+
+const SERVICE_NAME = 'scim-ingress';
+const SCHEMA = schemaFor(SERVICE_NAME);
+/** Stored events that cannot become a valid public message land here, with the reason (never dropped). */
+export const RELAY_DEAD_LETTER_TOPIC = 'scim-ingress.relay.dlq';
+const STATE_WORKER = Symbol.for('scimbridge:scim-ingress:state-worker');
+
+/** Public events go to their topic; the ingress-private organization events stay in its store. */
+export function ingressMessageMapper(): (event: RecordedEvent) => RelayMessage | null {
+  const publicMapper = contractsMessageMapper(SERVICE_NAME);
+  return (event) => (event.type === ORGANIZATION_CREATED ? null : publicMapper(event));
+}
+
+/** Tables first (event store, SCIM state, request log), then the request log's writer. */
+class IngressStateWorker implements BackgroundWorker {
+  readonly workerName = 'scim-ingress state';
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly requestLog: RequestLog,
+  ) {}
+
+  async migrate(): Promise<void> {
+    await this.store.migrate();
+    await migrateIngressSchema(this.pool, SCHEMA);
+  }
+
+  start(): void {
+    this.requestLog.start();
+  }
+
+  stop(): Promise<void> {
+    return this.requestLog.stop();
+  }
+}
 
 /** SCIM ingress: what OneLogin and the other IdPs talk to; appends directory events. */
 @Module({})
@@ -9,13 +61,103 @@ export class AppModule {
   static forRoot(config: scimIngressConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ serviceName: 'scim-ingress', config, topics: [Topics.directoryEvents] })],
+      imports: [ServiceKitModule.forRoot({ serviceName: SERVICE_NAME, config, topics: [Topics.directoryEvents, RELAY_DEAD_LETTER_TOPIC] })],
+      controllers: [ManagementController, ScimController],
+      providers: [
+        ManagementKeyGuard,
+        { provide: PostgresEventStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresEventStore(pool, { schema: SCHEMA }) },
+        { provide: ResourcesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResourcesRepository(pool) },
+        { provide: DirectoriesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new DirectoriesRepository(pool) },
+        {
+          provide: RequestLog,
+          inject: [PG_POOL],
+          useFactory: (pool: Pool) =>
+            new RequestLog(pool, { days: config.REQUEST_LOG_RETENTION_DAYS, maxPerDirectory: config.REQUEST_LOG_MAX_PER_DIRECTORY }, (m) =>
+              new Logger('RequestLog').warn(m),
+            ),
+        },
+        {
+          provide: ScimWritesService,
+          inject: [PostgresEventStore, ResourcesRepository],
+          useFactory: (store: PostgresEventStore, resources: ResourcesRepository) => new ScimWritesService(store, resources),
+        },
+        {
+          provide: ScimReadsService,
+          inject: [ResourcesRepository],
+          useFactory: (resources: ResourcesRepository) => new ScimReadsService(resources, config.SCIM_MAX_PAGE_SIZE),
+        },
+        {
+          provide: DirectoryService,
+          inject: [PostgresEventStore, DirectoriesRepository],
+          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository) => new DirectoryService(store, directories),
+        },
+        {
+          provide: ScimGateway,
+          inject: [DirectoriesRepository, RequestLog],
+          useFactory: (directories: DirectoriesRepository, requestLog: RequestLog) =>
+            new ScimGateway(directories, requestLog, {
+              publicUrl: config.PUBLIC_URL,
+              maxBodyBytes: config.SCIM_MAX_BODY_BYTES,
+              ratePerSecond: config.SCIM_RATE_LIMIT_PER_SECOND,
+              burst: config.SCIM_RATE_LIMIT_BURST,
+              authFailuresPerMinute: config.SCIM_AUTH_FAILURES_PER_MINUTE,
+            }),
+        },
+        {
+          provide: STATE_WORKER,
+          inject: [PG_POOL, PostgresEventStore, RequestLog],
+          useFactory: (pool: Pool, store: PostgresEventStore, requestLog: RequestLog) => new IngressStateWorker(pool, store, requestLog),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [PG_POOL, PostgresEventStore, KAFKA_CLIENT],
+          useFactory: (pool: Pool, store: PostgresEventStore, kafka: Kafka) => {
+            const logger = new Logger('OutboxRelay');
+            return new OutboxRelay({
+              name: `${SERVICE_NAME}.directory-events`,
+              pool,
+              schema: SCHEMA,
+              store,
+              kafka,
+              toMessage: ingressMessageMapper(),
+              deadLetterTopic: RELAY_DEAD_LETTER_TOPIC,
+              logger: { info: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+            });
+          },
+        },
+        {
+          provide: BACKGROUND_WORKERS,
+          inject: [STATE_WORKER, OutboxRelay],
+          useFactory: (state: BackgroundWorker, relay: OutboxRelay): BackgroundWorker[] => [state, relay],
+        },
+        BackgroundWorkersHost,
+      ],
     };
   }
 }
 
+/** Body parsing is ours: SCIM bodies through the gateway (any JSON media type, SCIM errors), /api as JSON. */
+function configureHttp(app: INestApplication, config: scimIngressConfig): void {
+  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+  // Our ETags are resource versions (meta.version); Express's body-hash ETags would contradict them.
+  express.set('etag', false);
+  express.set('x-powered-by', false);
+  const gateway = app.get(ScimGateway);
+  const parseManagementJson = json({ limit: config.SCIM_MAX_BODY_BYTES });
+  app.use(gateway.handle);
+  app.use('/api', (req: Request, res: Response, next: NextFunction) =>
+    parseManagementJson(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
+      res.status(tooLarge ? 413 : 400).json({ statusCode: tooLarge ? 413 : 400, error: tooLarge ? 'Payload Too Large' : 'Bad Request', message: tooLarge ? 'request body too large' : 'request body is not valid JSON' });
+    }),
+  );
+}
+
 export const scimIngressEntry: ServiceEntry<scimIngressConfig> = {
-  serviceName: 'scim-ingress',
+  serviceName: SERVICE_NAME,
   configClass: scimIngressConfig,
   module: (config) => AppModule.forRoot(config),
+  nestOptions: { bodyParser: false },
+  configure: configureHttp,
 };

@@ -1,5 +1,77 @@
-import { BaseServiceConfig } from '@scimbridge/service-kit';
+import { Expose, Transform } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { BaseServiceConfig, Secret } from '@scimbridge/service-kit';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
 export class scimIngressConfig extends BaseServiceConfig {
   override PORT = 3000;
+
+  /**
+   * The externally visible base URL of this service (what an IdP can reach); endpoint URLs shown to
+   * admins are `{PUBLIC_URL}/directory/{directoryId}/scim/v2`.
+   */
+  @Expose()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL = 'http://127.0.0.1:3000';
+
+  /** Bearer key of the management API (`/api/v1`), used by the app's own backend. */
+  @Expose()
+  @Secret()
+  @IsString()
+  @MinLength(32, { message: 'MANAGEMENT_API_KEY must be at least 32 characters' })
+  MANAGEMENT_API_KEY!: string;
+
+  /** Largest accepted SCIM/management request body; larger ones get 413. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  SCIM_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+  /** Sustained SCIM requests per second per directory (token bucket); above it 429 + Retry-After. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCIM_RATE_LIMIT_PER_SECOND = 200;
+
+  /** Burst on top of the sustained rate (bucket size). */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCIM_RATE_LIMIT_BURST = 400;
+
+  /** Failed SCIM authentications per client address per minute before it gets 429. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCIM_AUTH_FAILURES_PER_MINUTE = 30;
+
+  /** Largest page of a SCIM list (`count` is capped here; ServiceProviderConfig filter.maxResults says so). */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SCIM_MAX_PAGE_SIZE = 1000;
+
+  /** Request log retention: entries older than this many days are pruned. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REQUEST_LOG_RETENTION_DAYS = 14;
+
+  /** Request log retention: at most this many entries are kept per directory. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  REQUEST_LOG_MAX_PER_DIRECTORY = 20_000;
 }

@@ -33,7 +33,8 @@ export interface OutboxRelayOptions {
   readonly schema: string;
   readonly store: PostgresEventStore;
   readonly kafka: Kafka;
-  readonly toMessage: (event: RecordedEvent) => RelayMessage;
+  /** `null`: the event is private to the owning service (kept in its store, never published). */
+  readonly toMessage: (event: RecordedEvent) => RelayMessage | null;
   /** Where events that cannot be turned into a message go, with the reason; never silently dropped. */
   readonly deadLetterTopic: string;
   readonly batchSize?: number;
@@ -173,13 +174,14 @@ export class OutboxRelay {
     const byTopic = new Map<string, Message[]>();
     for (const event of events) {
       const message = this.messageFor(event);
+      if (message === null) continue;
       const list = byTopic.get(message.topic) ?? [];
       list.push({ key: message.key, value: message.value, headers: message.headers ? { ...message.headers } : undefined });
       byTopic.set(message.topic, list);
     }
     const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
     // Kafka down: keep trying the same batch; the checkpoint stays where it is until it goes through.
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 0; topicMessages.length > 0; attempt += 1) {
       if (this.stopping) throw new Error('stopping');
       try {
         await (this.producer as Producer).sendBatch({ topicMessages, acks: -1 });
@@ -204,7 +206,7 @@ export class OutboxRelay {
     this.options.faults?.afterCheckpoint?.(events);
   }
 
-  private messageFor(event: RecordedEvent): RelayMessage {
+  private messageFor(event: RecordedEvent): RelayMessage | null {
     try {
       return this.options.toMessage(event);
     } catch (error) {

@@ -1,0 +1,170 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { streamIds, type EventActor } from '@scimbridge/contracts';
+import { ConcurrencyError, type PostgresEventStore } from '@scimbridge/event-store';
+import {
+  decideDirectory,
+  DirectoryRejection,
+  evolveDirectory,
+  foldDirectory,
+  type DirectoryCommand,
+  type DirectoryEvent,
+} from '../domain/directory.decider';
+import { toNewEvents } from '../domain/event-wrapping';
+import type { PoolClient } from 'pg';
+import type { DirectoriesRepository, DirectoryRow, OrganizationRow, TokenRow } from '../persistence/directories.repository';
+
+/** Bearer tokens: `scim_` + 32 random bytes (256 bits) in base64url. Only their SHA-256 is stored. */
+export const TOKEN_PREFIX = 'scim_';
+const TOKEN_BYTES = 32;
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+export function newToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
+}
+
+/** Private to the ingress: organizations are not part of the public event contract (docs/events.md). */
+export const ORGANIZATION_CREATED = 'OrganizationCreated';
+export const organizationStream = (id: string): string => `organization:${id}`;
+
+export interface IssuedToken {
+  readonly token: TokenRow;
+  /** The secret: returned once, never stored, never logged. */
+  readonly bearerToken: string;
+}
+
+const MANAGEMENT: EventActor = { kind: 'management-api' };
+
+/**
+ * Organizations, directories and their tokens, event-sourced: each command folds the directory's stream,
+ * decides, and appends with the expected version in the same transaction that updates the derived tables
+ * the SCIM side authenticates against.
+ */
+export class DirectoryService {
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly directories: DirectoriesRepository,
+  ) {}
+
+  async createOrganization(name: string): Promise<OrganizationRow> {
+    const org: OrganizationRow = { id: randomUUID(), name, createdAt: new Date() };
+    await this.store.withTransaction(async (tx) => {
+      await this.directories.insertOrganization(tx.client, org);
+      await tx.append(
+        organizationStream(org.id),
+        [{ id: randomUUID(), type: ORGANIZATION_CREATED, schemaVersion: 1, data: { organizationId: org.id, name }, metadata: { organizationId: org.id, occurredAt: org.createdAt.toISOString(), actor: MANAGEMENT } }],
+        { expectedVersion: 0 },
+      );
+    });
+    return org;
+  }
+
+  async createDirectory(organizationId: string, provider: string, name: string | null, tokenTtlDays?: number): Promise<{ directory: DirectoryRow; issued: IssuedToken }> {
+    if (!(await this.directories.organization(organizationId))) throw new DirectoryRejection('not_found', 'organization not found');
+    const directoryId = randomUUID();
+    const at = new Date();
+    const token = prepareToken(directoryId, at, tokenTtlDays);
+    const directory = await this.execute(
+      directoryId,
+      organizationId,
+      [{ kind: 'CreateDirectory', directoryId, organizationId, provider, name }, token.command],
+      at,
+      (client) => this.directories.insertToken(client, token.row),
+      new Map([[token.row.id, token.row.tokenHash]]),
+    );
+    return { directory, issued: token.issued };
+  }
+
+  async issueToken(directoryId: string, tokenTtlDays?: number): Promise<IssuedToken> {
+    const existing = await this.requireDirectory(directoryId);
+    const at = new Date();
+    const token = prepareToken(directoryId, at, tokenTtlDays);
+    await this.execute(directoryId, existing.organizationId, [token.command], at, (client) => this.directories.insertToken(client, token.row), new Map([[token.row.id, token.row.tokenHash]]));
+    return token.issued;
+  }
+
+  async revokeToken(directoryId: string, tokenId: string): Promise<void> {
+    const existing = await this.requireDirectory(directoryId);
+    const at = new Date();
+    await this.execute(directoryId, existing.organizationId, [{ kind: 'RevokeToken', tokenId }], at, async (client) => {
+      await this.directories.revokeToken(client, tokenId, at);
+    });
+  }
+
+  async setEnabled(directoryId: string, enabled: boolean): Promise<DirectoryRow> {
+    const existing = await this.requireDirectory(directoryId);
+    return this.execute(directoryId, existing.organizationId, [{ kind: enabled ? 'EnableDirectory' : 'DisableDirectory' }], new Date(), async () => undefined);
+  }
+
+  async requireDirectory(directoryId: string): Promise<DirectoryRow> {
+    const directory = await this.directories.directory(directoryId);
+    if (!directory) throw new DirectoryRejection('not_found', 'directory not found');
+    return directory;
+  }
+
+  /** Fold, decide, append and update the derived row in one transaction; retried on a concurrent append. */
+  private async execute(
+    directoryId: string,
+    organizationId: string,
+    commands: readonly DirectoryCommand[],
+    at: Date,
+    alsoInTransaction: (client: PoolClient) => Promise<void>,
+    tokenHashes: ReadonlyMap<string, Buffer> = new Map(),
+  ): Promise<DirectoryRow> {
+    const stream = streamIds.directory(directoryId);
+    for (let attempt = 1; ; attempt += 1) {
+      const history = (await this.store.readStream(stream)).map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) as DirectoryEvent);
+      let state = foldDirectory(history);
+      const decided: DirectoryEvent[] = [];
+      for (const command of commands) {
+        const events = decideDirectory(command, state);
+        decided.push(...events);
+        state = events.reduce(evolveDirectory, state);
+      }
+      try {
+        return await this.store.withTransaction(async (tx) => {
+          if (state.status !== 'present') throw new DirectoryRejection('not_found', 'directory not found');
+          const row: DirectoryRow = {
+            id: directoryId,
+            organizationId: state.organizationId,
+            provider: state.provider,
+            name: state.name,
+            enabled: state.enabled,
+            streamVersion: history.length + decided.length,
+            createdAt: (await this.directories.directory(directoryId, tx.client))?.createdAt ?? at,
+          };
+          if (decided.length === 0) return row;
+          await this.directories.upsertDirectory(tx.client, row);
+          await alsoInTransaction(tx.client);
+          const events = toNewEvents(decided, { directoryId, organizationId, requestId: randomUUID(), actor: MANAGEMENT, at }).map((event, i) => {
+            const decidedEvent = decided[i] as DirectoryEvent;
+            if (decidedEvent.type !== 'DirectoryTokenIssued') return event;
+            // The token's hash rides in the ingress-private metadata, never in the published data, so
+            // the auth table can be rebuilt from the stream. The envelope does not carry metadata.
+            const hash = tokenHashes.get(decidedEvent.data.tokenId);
+            return hash ? { ...event, metadata: { ...event.metadata, tokenSha256: hash.toString('hex') } } : event;
+          });
+          await tx.append(stream, events, { expectedVersion: history.length });
+          return row;
+        });
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+}
+
+/** A new token: the secret for the response, the command for the stream, the hashed row for auth. */
+function prepareToken(directoryId: string, at: Date, ttlDays: number | undefined): { issued: IssuedToken; command: DirectoryCommand; row: TokenRow & { tokenHash: Buffer } } {
+  const bearerToken = newToken();
+  const expiresAt = ttlDays ? new Date(at.getTime() + ttlDays * 86_400_000) : null;
+  const token: TokenRow = { id: randomUUID(), directoryId, lastFour: bearerToken.slice(-4), createdAt: at, expiresAt, revokedAt: null, lastUsedAt: null };
+  return {
+    issued: { bearerToken, token },
+    command: { kind: 'IssueToken', tokenId: token.id, lastFour: token.lastFour, createdAt: at.toISOString(), expiresAt: expiresAt?.toISOString() ?? null },
+    row: { ...token, tokenHash: hashToken(bearerToken) },
+  };
+}

@@ -1,0 +1,188 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  NotFoundException,
+  ConflictException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UnauthorizedException,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { SERVICE_CONFIG } from '@scimbridge/service-kit';
+import { DirectoryRejection } from '../domain/directory.decider';
+import type { DirectoryRow, TokenRow } from '../persistence/directories.repository';
+import { DirectoriesRepository } from '../persistence/directories.repository';
+import { RequestLog, type RequestLogRecord } from '../persistence/request-log';
+import type { scimIngressConfig } from '../scim-ingress.config';
+import { DirectoryService } from './directory.service';
+import { CreateDirectoryDto, CreateOrganizationDto, IssueTokenDto, RequestLogQueryDto } from './management.dto';
+
+/** `Authorization: Bearer $MANAGEMENT_API_KEY`, compared in constant time (as SHA-256 digests, so lengths match). */
+@Injectable()
+export class ManagementKeyGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(@Inject(SERVICE_CONFIG) config: scimIngressConfig) {
+    this.expected = createHash('sha256').update(config.MANAGEMENT_API_KEY).digest();
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const header = String(context.switchToHttp().getRequest<Request>().headers.authorization ?? '');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedException('Authorization: Bearer <management API key> required');
+    const presented = createHash('sha256').update(match[1] as string).digest();
+    if (!timingSafeEqual(presented, this.expected)) throw new ForbiddenException('invalid management API key');
+    return true;
+  }
+}
+
+interface TokenView {
+  id: string;
+  lastFour: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+interface DirectoryView {
+  id: string;
+  organizationId: string;
+  provider: string;
+  name: string | null;
+  enabled: boolean;
+  endpointUrl: string;
+  createdAt: string;
+}
+
+/**
+ * Management API of the ingress (`/api/v1`): organizations, directories, their tokens, enable/disable,
+ * and the SCIM request log. For the app's own backend and for `npm start`'s demo; never for IdPs.
+ */
+@Controller('api/v1')
+@UseGuards(ManagementKeyGuard)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class ManagementController {
+  constructor(
+    private readonly directoriesService: DirectoryService,
+    private readonly directories: DirectoriesRepository,
+    private readonly requestLog: RequestLog,
+    @Inject(SERVICE_CONFIG) private readonly config: scimIngressConfig,
+  ) {}
+
+  @Post('organizations')
+  async createOrganization(@Body() body: CreateOrganizationDto): Promise<{ id: string; name: string; createdAt: string }> {
+    const org = await this.directoriesService.createOrganization(body.name);
+    return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString() };
+  }
+
+  @Get('organizations/:orgId/directories')
+  async listDirectories(@Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ directories: DirectoryView[] }> {
+    if (!(await this.directories.organization(orgId))) throw new NotFoundException('organization not found');
+    return { directories: (await this.directories.directoriesOf(orgId)).map((d) => this.view(d)) };
+  }
+
+  /** The bearer token is in this response only. */
+  @Post('organizations/:orgId/directories')
+  async createDirectory(
+    @Param('orgId', ParseUUIDPipe) orgId: string,
+    @Body() body: CreateDirectoryDto,
+  ): Promise<DirectoryView & { bearerToken: string; token: TokenView }> {
+    const { directory, issued } = await rejections(() => this.directoriesService.createDirectory(orgId, body.provider, body.name ?? null, body.tokenExpiresInDays));
+    return { ...this.view(directory), bearerToken: issued.bearerToken, token: tokenView(issued.token) };
+  }
+
+  @Get('directories/:id/connection')
+  async connection(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView & { tokens: TokenView[] }> {
+    const directory = await rejections(() => this.directoriesService.requireDirectory(id));
+    return { ...this.view(directory), tokens: (await this.directories.tokens(id)).map(tokenView) };
+  }
+
+  /** Rotation: a new token, valid at once next to the old ones until those are revoked. */
+  @Post('directories/:id/tokens')
+  async issueToken(@Param('id', ParseUUIDPipe) id: string, @Body() body: IssueTokenDto): Promise<TokenView & { bearerToken: string }> {
+    const issued = await rejections(() => this.directoriesService.issueToken(id, body.expiresInDays));
+    return { ...tokenView(issued.token), bearerToken: issued.bearerToken };
+  }
+
+  @Get('directories/:id/tokens')
+  async tokens(@Param('id', ParseUUIDPipe) id: string): Promise<{ tokens: TokenView[] }> {
+    await rejections(() => this.directoriesService.requireDirectory(id));
+    return { tokens: (await this.directories.tokens(id)).map(tokenView) };
+  }
+
+  @Delete('directories/:id/tokens/:tokenId')
+  @HttpCode(204)
+  async revokeToken(@Param('id', ParseUUIDPipe) id: string, @Param('tokenId', ParseUUIDPipe) tokenId: string): Promise<void> {
+    await rejections(() => this.directoriesService.revokeToken(id, tokenId));
+  }
+
+  @Post('directories/:id/enable')
+  @HttpCode(200)
+  async enable(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+    return this.view(await rejections(() => this.directoriesService.setEnabled(id, true)));
+  }
+
+  @Post('directories/:id/disable')
+  @HttpCode(200)
+  async disable(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+    return this.view(await rejections(() => this.directoriesService.setEnabled(id, false)));
+  }
+
+  /** The directory's SCIM requests, newest first: method, path, status, latency, events, redacted body. */
+  @Get('directories/:id/scim-requests')
+  async scimRequests(@Param('id', ParseUUIDPipe) id: string, @Query() query: RequestLogQueryDto): Promise<{ requests: RequestLogRecord[]; next: string | null }> {
+    await rejections(() => this.directoriesService.requireDirectory(id));
+    const limit = query.limit ?? 100;
+    const requests = await this.requestLog.list(id, { limit, ...(query.before ? { before: query.before } : {}) });
+    return { requests, next: requests.length === limit ? (requests[requests.length - 1]?.id ?? null) : null };
+  }
+
+  private view(d: DirectoryRow): DirectoryView {
+    return {
+      id: d.id,
+      organizationId: d.organizationId,
+      provider: d.provider,
+      name: d.name,
+      enabled: d.enabled,
+      endpointUrl: `${this.config.PUBLIC_URL.replace(/\/+$/, '')}/directory/${d.id}/scim/v2`,
+      createdAt: d.createdAt.toISOString(),
+    };
+  }
+}
+
+function tokenView(t: TokenRow): TokenView {
+  return {
+    id: t.id,
+    lastFour: t.lastFour,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+async function rejections<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DirectoryRejection) {
+      throw error.reason === 'not_found' ? new NotFoundException(error.message) : new ConflictException(error.message);
+    }
+    throw error;
+  }
+}

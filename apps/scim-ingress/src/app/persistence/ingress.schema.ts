@@ -1,0 +1,98 @@
+import type { Pool } from 'pg';
+
+/**
+ * The ingress's own tables, next to its event store in its schema. All of them are state derived from
+ * the event streams and written in the same transaction as the events (so SCIM reads are consistent and
+ * can be rebuilt by replay) — except `scim_request_log`, which is support data with bounded retention.
+ */
+export async function migrateIngressSchema(pool: Pool, schema: string): Promise<void> {
+  const s = `"${schema}"`;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.ingress.migrate`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.organizations (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL
+      )`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.directories (
+        id text PRIMARY KEY,
+        organization_id text NOT NULL REFERENCES ${s}.organizations (id),
+        provider text NOT NULL,
+        name text,
+        enabled boolean NOT NULL,
+        stream_version integer NOT NULL,
+        created_at timestamptz NOT NULL
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS directories_organization_idx ON ${s}.directories (organization_id)`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.directory_tokens (
+        id text PRIMARY KEY,
+        directory_id text NOT NULL REFERENCES ${s}.directories (id),
+        token_hash bytea NOT NULL UNIQUE,
+        last_four text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        revoked_at timestamptz,
+        last_used_at timestamptz
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS directory_tokens_directory_idx ON ${s}.directory_tokens (directory_id)`);
+    // One row per live SCIM resource: what GET and filters read. unique_key = lower(userName) for
+    // users, lower(displayName) for groups (uniqueness per directory, case-insensitive).
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.scim_resources (
+        directory_id text NOT NULL,
+        resource_type text NOT NULL,
+        id text NOT NULL,
+        unique_key text NOT NULL,
+        resource jsonb NOT NULL,
+        unknown_attributes jsonb,
+        revision integer NOT NULL,
+        stream_version integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (directory_id, resource_type, id)
+      )`);
+    await client.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_unique_key_idx ON ${s}.scim_resources (directory_id, resource_type, unique_key)`,
+    );
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS scim_resources_external_id_idx ON ${s}.scim_resources (directory_id, resource_type, (resource ->> 'externalId'))`,
+    );
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.group_members (
+        directory_id text NOT NULL,
+        group_id text NOT NULL,
+        user_id text NOT NULL,
+        PRIMARY KEY (directory_id, group_id, user_id)
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS group_members_user_idx ON ${s}.group_members (directory_id, user_id)`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.scim_request_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        directory_id text NOT NULL,
+        request_id text NOT NULL,
+        received_at timestamptz NOT NULL,
+        method text NOT NULL,
+        path text NOT NULL,
+        status integer NOT NULL,
+        latency_ms real NOT NULL,
+        token_id text,
+        events jsonb NOT NULL,
+        request_body jsonb,
+        error text
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS scim_request_log_directory_idx ON ${s}.scim_request_log (directory_id, id DESC)`);
+    await client.query(`CREATE INDEX IF NOT EXISTS scim_request_log_received_idx ON ${s}.scim_request_log (received_at)`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,209 @@
+import { compileListQuery, type FilterNode, type JsonObject, type ListQuery, ScimError } from '@scimbridge/scim';
+import type { Pool, PoolClient } from 'pg';
+
+export type ResourceType = 'User' | 'Group';
+type Db = Pick<Pool, 'query'> | PoolClient;
+
+export interface ResourceRow {
+  readonly directoryId: string;
+  readonly resourceType: ResourceType;
+  readonly id: string;
+  readonly resource: JsonObject;
+  readonly unknownAttributes: JsonObject | null;
+  /** meta.version: +1 per request that changed the resource. */
+  readonly revision: number;
+  /** The event stream's version (expected version of the next append). */
+  readonly streamVersion: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+interface Row {
+  directory_id: string;
+  resource_type: ResourceType;
+  id: string;
+  resource: JsonObject;
+  unknown_attributes: JsonObject | null;
+  revision: number;
+  stream_version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'directory_id, resource_type, id, resource, unknown_attributes, revision, stream_version, created_at, updated_at';
+const UNIQUE_VIOLATION = '23505';
+
+const fromRow = (r: Row): ResourceRow => ({
+  directoryId: r.directory_id,
+  resourceType: r.resource_type,
+  id: r.id,
+  resource: r.resource,
+  unknownAttributes: r.unknown_attributes,
+  revision: r.revision,
+  streamVersion: r.stream_version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** userName for users, displayName for groups: unique per directory, case-insensitively. */
+export function uniqueKeyOf(type: ResourceType, resource: Record<string, unknown>): string {
+  const value = resource[type === 'User' ? 'userName' : 'displayName'];
+  if (typeof value !== 'string' || value === '') {
+    throw ScimError.invalidValue(`${type === 'User' ? 'userName' : 'displayName'} is required`);
+  }
+  return value.toLowerCase();
+}
+
+/**
+ * The ingress's current SCIM state (`scim_resources`, `group_members`). Writes take the caller's
+ * transaction client so they commit with the events.
+ */
+export class ResourcesRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async get(directoryId: string, type: ResourceType, id: string): Promise<ResourceRow | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3`,
+      [directoryId, type, id],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** The row, locked until the transaction ends: writers to one resource queue up instead of racing. */
+  async lock(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<ResourceRow | undefined> {
+    const { rows } = await client.query<Row>(
+      `SELECT ${COLUMNS} FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE`,
+      [directoryId, type, id],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async insert(client: PoolClient, row: ResourceRow): Promise<void> {
+    await this.guardUnique(row.resourceType, () =>
+      client.query(
+        `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
+      ),
+    );
+  }
+
+  async update(client: PoolClient, row: ResourceRow): Promise<void> {
+    await this.guardUnique(row.resourceType, () =>
+      client.query(
+        `UPDATE scim_resources SET resource = $4, unknown_attributes = $5, revision = $6, stream_version = $7, updated_at = $8, unique_key = $9
+          WHERE directory_id = $1 AND resource_type = $2 AND id = $3`,
+        [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
+      ),
+    );
+  }
+
+  async delete(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<void> {
+    await client.query('DELETE FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3', [directoryId, type, id]);
+    if (type === 'Group') await client.query('DELETE FROM group_members WHERE directory_id = $1 AND group_id = $2', [directoryId, id]);
+  }
+
+  /** Which of `ids` are users of this directory; they stay (KEY SHARE-locked) until the transaction ends. */
+  async existingUsers(client: PoolClient, directoryId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM scim_resources WHERE directory_id = $1 AND resource_type = 'User' AND id = ANY($2::text[]) FOR KEY SHARE`,
+      [directoryId, ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async groupIdsOfUser(db: Db, directoryId: string, userId: string): Promise<string[]> {
+    const { rows } = await db.query<{ group_id: string }>(
+      'SELECT group_id FROM group_members WHERE directory_id = $1 AND user_id = $2 ORDER BY group_id',
+      [directoryId, userId],
+    );
+    return rows.map((r) => r.group_id);
+  }
+
+  /** The groups a user is in, for the User resource's readOnly `groups`. */
+  async groupsOfUser(directoryId: string, userId: string): Promise<{ id: string; displayName: string }[]> {
+    const { rows } = await this.pool.query<{ id: string; display_name: string }>(
+      `SELECT g.id, g.resource ->> 'displayName' AS display_name
+         FROM group_members m JOIN scim_resources g
+           ON g.directory_id = m.directory_id AND g.resource_type = 'Group' AND g.id = m.group_id
+        WHERE m.directory_id = $1 AND m.user_id = $2 ORDER BY g.id`,
+      [directoryId, userId],
+    );
+    return rows.map((r) => ({ id: r.id, displayName: r.display_name }));
+  }
+
+  async changeMembers(client: PoolClient, directoryId: string, groupId: string, added: readonly string[], removed: readonly string[]): Promise<void> {
+    if (added.length > 0) {
+      await client.query(
+        `INSERT INTO group_members (directory_id, group_id, user_id) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
+        [directoryId, groupId, added],
+      );
+    }
+    if (removed.length > 0) {
+      await client.query('DELETE FROM group_members WHERE directory_id = $1 AND group_id = $2 AND user_id = ANY($3::text[])', [
+        directoryId,
+        groupId,
+        removed,
+      ]);
+    }
+  }
+
+  async list(directoryId: string, type: ResourceType, query: ListQuery): Promise<{ rows: ResourceRow[]; totalResults: number }> {
+    const sql = compileListQuery(query, { resourceType: type, column: 'r.resource', firstParamIndex: 3 });
+    // `userName eq "x"` / `displayName eq "x"` (every IdP's lookup) also narrows by the unique index.
+    const key = indexedEquality(query.filter, type);
+    const keyClause = key === undefined ? '' : ` AND r.unique_key = $${3 + sql.params.length}`;
+    const keyClauseCount = key === undefined ? '' : ` AND r.unique_key = $${3 + sql.whereParams.length}`;
+    const keyParam = key === undefined ? [] : [key];
+    const where = `r.directory_id = $1 AND r.resource_type = $2 AND (${sql.where})`;
+    const [page, count] = await Promise.all([
+      query.count === 0
+        ? Promise.resolve({ rows: [] as Row[] })
+        : this.pool.query<Row>(`SELECT ${prefixed('r')} FROM scim_resources r WHERE ${where}${keyClause} ORDER BY ${sql.orderBy} ${sql.limit}`, [
+            directoryId,
+            type,
+            ...sql.params,
+            ...keyParam,
+          ]),
+      this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM scim_resources r WHERE ${where}${keyClauseCount}`, [
+        directoryId,
+        type,
+        ...sql.whereParams,
+        ...keyParam,
+      ]),
+    ]);
+    return { rows: page.rows.map(fromRow), totalResults: Number(count.rows[0]?.n ?? 0) };
+  }
+
+  private async guardUnique(type: ResourceType, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && String((error as { constraint?: string }).constraint).includes('unique_key')) {
+        throw ScimError.uniqueness(
+          type === 'User' ? 'a user with this userName already exists in this directory' : 'a group with this displayName already exists in this directory',
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+function prefixed(alias: string): string {
+  return COLUMNS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+}
+
+/** The lower-cased value of a top-level `userName eq` (users) / `displayName eq` (groups) filter, if that is what it is. */
+function indexedEquality(filter: FilterNode | undefined, type: ResourceType): string | undefined {
+  if (!filter) return undefined;
+  if (filter.kind === 'logical' && filter.operator === 'and') return indexedEquality(filter.left, type) ?? indexedEquality(filter.right, type);
+  if (filter.kind !== 'comparison' || filter.operator !== 'eq' || typeof filter.value !== 'string') return undefined;
+  if (filter.path.subAttr !== undefined) return undefined;
+  const expected = type === 'User' ? 'username' : 'displayname';
+  if (filter.path.name.toLowerCase() !== expected) return undefined;
+  const uri = filter.path.uri?.toLowerCase();
+  if (uri !== undefined && !uri.startsWith(type === 'User' ? 'urn:ietf:params:scim:schemas:core:2.0:user' : 'urn:ietf:params:scim:schemas:core:2.0:group')) return undefined;
+  return filter.value.toLowerCase();
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { groupStateFromResource, streamIds } from '@scimbridge/contracts';
+import { ConcurrencyError, type EventStoreTransaction, type PostgresEventStore } from '@scimbridge/event-store';
+import {
+  applyPatchRequest,
+  assertIfMatch,
+  buildMeta,
+  normalisePatch,
+  normaliseResource,
+  ScimError,
+  validateResource,
+  withMeta,
+  type JsonObject,
+  type ScimResource,
+} from '@scimbridge/scim';
+import { decideGroup, groupStateOf, withoutMembers, type GroupCommand } from '../domain/group.decider';
+import { decideUser, userStateOf, INITIAL_USER_STATE, type UserCommand } from '../domain/user.decider';
+import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
+import type { ResourceRow, ResourcesRepository, ResourceType } from '../persistence/resources.repository';
+import type { ScimContext, WriteOutcome } from './scim-context';
+
+/** Transient database conflicts worth another try: our own version check, deadlocks, serialization failures. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 8;
+
+type Recorded = WriteOutcome['events'][number];
+
+/**
+ * SCIM writes: validate with libs/scim, decide with the aggregates, then in ONE transaction write the
+ * current resource (what GET and filters read) and append the events (what the relay publishes). A
+ * request either leaves both or neither. Writers to one resource queue on its row lock; conflicts that
+ * still happen (deadlocks between a user delete and a group PATCH) are retried, so concurrent PATCHes
+ * from one IdP all apply.
+ */
+export class ScimWritesService {
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly resources: ResourcesRepository,
+  ) {}
+
+  // ---- Users --------------------------------------------------------------------------------------
+
+  async createUser(ctx: ScimContext, body: unknown): Promise<WriteOutcome> {
+    const { resource, unknown } = this.validate(ctx, 'User', body);
+    return this.create(ctx, 'User', resource, unknown, async () => undefined);
+  }
+
+  async replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.update(ctx, 'User', id, ifMatch, (current) => {
+      const { resource, unknown } = this.validate(ctx, 'User', body, current.resource);
+      return { resource, unknown };
+    });
+  }
+
+  async patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.update(ctx, 'User', id, ifMatch, (current) => this.patch(ctx, 'User', current, body));
+  }
+
+  async deleteUser(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.withRetry(async (tx, causation) => {
+      const current = await this.resources.lock(tx.client, ctx.directoryId, 'User', id);
+      if (!current) throw ScimError.notFound(`User ${id} not found`);
+      assertIfMatch(ifMatch, current.revision);
+      const recorded: Recorded[] = [];
+      // The user leaves every group first, so no group ever lists a user that is gone.
+      for (const groupId of await this.resources.groupIdsOfUser(tx.client, ctx.directoryId, id)) {
+        const group = await this.resources.lock(tx.client, ctx.directoryId, 'Group', groupId);
+        if (!group) continue;
+        const command: GroupCommand = { kind: 'RemoveMembers', userIds: [id] };
+        const events = decideGroup(command, groupStateOf(group.resource));
+        if (events.length === 0) continue;
+        const next = this.stamp(ctx, 'Group', group, withoutMembers(group.resource, new Set([id])), causation.at);
+        await this.resources.update(tx.client, { ...group, resource: next, revision: group.revision + 1, streamVersion: group.streamVersion + events.length, updatedAt: causation.at });
+        await this.resources.changeMembers(tx.client, ctx.directoryId, groupId, [], [id]);
+        recorded.push(...(await this.append(tx, streamIds.group(ctx.directoryId, groupId), events, group.streamVersion, causation)));
+      }
+      const events = decideUser({ kind: 'DeprovisionUser' }, userStateOf(current.resource));
+      await this.resources.delete(tx.client, ctx.directoryId, 'User', id);
+      recorded.push(...(await this.append(tx, streamIds.user(ctx.directoryId, id), events, current.streamVersion, causation)));
+      return { resource: null, events: recorded };
+    }, ctx);
+  }
+
+  // ---- Groups -------------------------------------------------------------------------------------
+
+  async createGroup(ctx: ScimContext, body: unknown): Promise<WriteOutcome> {
+    const { resource, unknown } = this.validate(ctx, 'Group', body);
+    return this.create(ctx, 'Group', resource, unknown, async (tx, stored) => {
+      const memberIds = groupStateFromResource(stored).memberIds;
+      await this.assertMembersAreUsers(tx, ctx, memberIds);
+      await this.resources.changeMembers(tx.client, ctx.directoryId, String(stored['id']), memberIds, []);
+    });
+  }
+
+  async replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.update(ctx, 'Group', id, ifMatch, (current) => this.validate(ctx, 'Group', body, current.resource));
+  }
+
+  async patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.update(ctx, 'Group', id, ifMatch, (current) => this.patch(ctx, 'Group', current, body));
+  }
+
+  async deleteGroup(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<WriteOutcome> {
+    return this.withRetry(async (tx, causation) => {
+      const current = await this.resources.lock(tx.client, ctx.directoryId, 'Group', id);
+      if (!current) throw ScimError.notFound(`Group ${id} not found`);
+      assertIfMatch(ifMatch, current.revision);
+      const events = decideGroup({ kind: 'DeleteGroup' }, groupStateOf(current.resource));
+      await this.resources.delete(tx.client, ctx.directoryId, 'Group', id);
+      return { resource: null, events: await this.append(tx, streamIds.group(ctx.directoryId, id), events, current.streamVersion, causation) };
+    }, ctx);
+  }
+
+  // ---- shared steps -------------------------------------------------------------------------------
+
+  private validate(ctx: ScimContext, type: ResourceType, body: unknown, existing?: ScimResource): { resource: ScimResource; unknown: JsonObject | null } {
+    const normalised = normaliseResource(ctx.provider, type, body);
+    const result = validateResource(normalised, { resourceType: type, ...(existing ? { existing } : {}) });
+    return { resource: result.resource, unknown: keptUnknown(normalised, result.unknownAttributes) };
+  }
+
+  private patch(ctx: ScimContext, type: ResourceType, current: ResourceRow, body: unknown): { resource: ScimResource; unknown: JsonObject | null } {
+    const result = applyPatchRequest(current.resource, normalisePatch(ctx.provider, type, body), { resourceType: type });
+    return { resource: result.resource, unknown: current.unknownAttributes };
+  }
+
+  private async create(
+    ctx: ScimContext,
+    type: ResourceType,
+    resource: ScimResource,
+    unknown: JsonObject | null,
+    alsoInTransaction: (tx: EventStoreTransaction, stored: JsonObject) => Promise<void>,
+  ): Promise<WriteOutcome> {
+    return this.withRetry(async (tx, causation) => {
+      const id = randomUUID();
+      const stored = withMeta(resource, id, buildMeta({ resourceType: type, id, baseUrl: ctx.baseUrl, created: causation.at, lastModified: causation.at, version: 1 }));
+      const events: DecidedEvent[] =
+        type === 'User' ? decideUser({ kind: 'ProvisionUser', resource: stored }, INITIAL_USER_STATE) : decideGroup({ kind: 'CreateGroup', resource: stored }, { status: 'absent' });
+      await this.resources.insert(tx.client, {
+        directoryId: ctx.directoryId,
+        resourceType: type,
+        id,
+        resource: stored,
+        unknownAttributes: unknown,
+        revision: 1,
+        streamVersion: events.length,
+        createdAt: causation.at,
+        updatedAt: causation.at,
+      });
+      await alsoInTransaction(tx, stored);
+      const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
+      return { resource: stored, events: await this.append(tx, stream, events, 0, causation) };
+    }, ctx);
+  }
+
+  private async update(
+    ctx: ScimContext,
+    type: ResourceType,
+    id: string,
+    ifMatch: string | undefined,
+    change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
+  ): Promise<WriteOutcome> {
+    return this.withRetry(async (tx, causation) => {
+      const current = await this.resources.lock(tx.client, ctx.directoryId, type, id);
+      if (!current) throw ScimError.notFound(`${type} ${id} not found`);
+      assertIfMatch(ifMatch, current.revision);
+      const { resource, unknown } = change(current);
+      const next = this.stamp(ctx, type, current, resource, causation.at);
+      const command = { kind: type === 'User' ? 'ReplaceUser' : 'ReplaceGroup', resource: next } as UserCommand & GroupCommand;
+      const events: DecidedEvent[] =
+        type === 'User' ? decideUser(command, userStateOf(current.resource)) : decideGroup(command, groupStateOf(current.resource));
+      const unknownChanged = !isDeepStrictEqual(unknown, current.unknownAttributes);
+      if (events.length === 0) {
+        // Nothing an app would care about changed: no event, no new version (IdPs resend unchanged data).
+        if (unknownChanged) await this.resources.update(tx.client, { ...current, unknownAttributes: unknown });
+        return { resource: current.resource, events: [] };
+      }
+      if (type === 'Group') {
+        const membership = events.find((e) => e.type === 'GroupMembershipChanged');
+        if (membership) {
+          const { added, removed } = membership.data as { added: string[]; removed: string[] };
+          await this.assertMembersAreUsers(tx, ctx, added);
+          await this.resources.changeMembers(tx.client, ctx.directoryId, id, added, removed);
+        }
+      }
+      await this.resources.update(tx.client, {
+        ...current,
+        resource: next,
+        unknownAttributes: unknown,
+        revision: current.revision + 1,
+        streamVersion: current.streamVersion + events.length,
+        updatedAt: causation.at,
+      });
+      const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
+      return { resource: next, events: await this.append(tx, stream, events, current.streamVersion, causation) };
+    }, ctx);
+  }
+
+  /** The new canonical resource with id and meta for its next revision. */
+  private stamp(ctx: ScimContext, type: ResourceType, current: ResourceRow, resource: JsonObject, at: Date): JsonObject {
+    return withMeta(resource, current.id, buildMeta({ resourceType: type, id: current.id, baseUrl: ctx.baseUrl, created: current.createdAt, lastModified: at, version: current.revision + 1 }));
+  }
+
+  private async assertMembersAreUsers(tx: EventStoreTransaction, ctx: ScimContext, ids: readonly string[]): Promise<void> {
+    const found = await this.resources.existingUsers(tx.client, ctx.directoryId, ids);
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+      throw ScimError.invalidValue(`members must be users of this directory; not found: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    }
+  }
+
+  private async append(tx: EventStoreTransaction, streamId: string, events: readonly DecidedEvent[], expectedVersion: number, causation: Causation): Promise<Recorded[]> {
+    if (events.length === 0) return [];
+    const stored = toNewEvents(events, causation);
+    await tx.append(streamId, stored, { expectedVersion });
+    return stored.map((e) => ({ id: e.id, type: e.type, streamId }));
+  }
+
+  private async withRetry(work: (tx: EventStoreTransaction, causation: Causation) => Promise<WriteOutcome>, ctx: ScimContext): Promise<WriteOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      const causation: Causation = {
+        directoryId: ctx.directoryId,
+        organizationId: ctx.organizationId,
+        requestId: ctx.requestId,
+        actor: { kind: 'idp', id: ctx.tokenId },
+        at: new Date(),
+      };
+      try {
+        return await this.store.withTransaction((tx) => work(tx, causation));
+      } catch (error) {
+        const retryable = error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
+        if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+}
+
+/** The values of attributes no schema declares (custom IdP template fields), kept beside the resource. */
+function keptUnknown(body: unknown, names: readonly string[]): JsonObject | null {
+  if (names.length === 0 || typeof body !== 'object' || body === null) return null;
+  const source = body as Record<string, unknown>;
+  const kept: JsonObject = {};
+  for (const name of names) {
+    if (!name.includes('.') && source[name] !== undefined) kept[name] = source[name] as JsonObject[string];
+  }
+  return Object.keys(kept).length > 0 ? kept : null;
+}

@@ -1,0 +1,188 @@
+import {
+  All,
+  ArgumentsHost,
+  Body,
+  Catch,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  HttpException,
+  Logger,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import {
+  buildResourceType,
+  buildResourceTypes,
+  buildSchema,
+  buildSchemas,
+  buildServiceProviderConfig,
+  formatETag,
+  ScimError,
+  type JsonObject,
+} from '@scimbridge/scim';
+import { responseType, sendScimError } from '../http/content-negotiation';
+import { recordOutcome, type ScimRequest } from '../http/scim-gateway';
+import type { ResourceType } from '../persistence/resources.repository';
+import type { ScimContext, WriteOutcome } from './scim-context';
+import { ScimReadsService } from './scim-reads.service';
+import { ScimWritesService } from './scim-writes.service';
+
+type QueryParams = Record<string, string | string[] | undefined>;
+
+/** Every failure under the SCIM base URL leaves as a SCIM Error, whatever threw it. */
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Scim');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    let error = exception;
+    if (exception instanceof HttpException) {
+      error = new ScimError(exception.getStatus(), undefined, exception.message);
+    } else if (!(exception instanceof ScimError)) {
+      this.logger.error(`SCIM request failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    }
+    sendScimError(req, res, error);
+  }
+}
+
+/** Resource endpoint names as they appear in paths (matched case-insensitively by Express). */
+const TYPES: Record<string, ResourceType> = { users: 'User', groups: 'Group' };
+
+/**
+ * SCIM 2.0 endpoints under `/directory/{directoryId}/scim/v2` (ScimGateway has authenticated the request
+ * and parsed the body). Thin: each route hands the request to the reads/writes services and shapes the
+ * HTTP answer (status, Location, ETag, media type).
+ */
+@Controller('directory/:directoryId/scim/v2')
+@UseFilters(ScimExceptionFilter)
+export class ScimController {
+  constructor(
+    private readonly reads: ScimReadsService,
+    private readonly writes: ScimWritesService,
+  ) {}
+
+  @Get('ServiceProviderConfig')
+  serviceProviderConfig(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+    const ctx = contextOf(req);
+    return this.send(req, res, buildServiceProviderConfig({ baseUrl: ctx.baseUrl, filterMaxResults: this.reads.maxPageSize }));
+  }
+
+  @Get('ResourceTypes')
+  resourceTypes(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+    return this.send(req, res, buildResourceTypes({ baseUrl: contextOf(req).baseUrl }) as unknown as JsonObject);
+  }
+
+  @Get('ResourceTypes/:id')
+  resourceType(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
+    return this.send(req, res, buildResourceType(id, { baseUrl: contextOf(req).baseUrl }));
+  }
+
+  @Get('Schemas')
+  schemas(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+    return this.send(req, res, buildSchemas({ baseUrl: contextOf(req).baseUrl }) as unknown as JsonObject);
+  }
+
+  @Get('Schemas/:id')
+  schema(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
+    return this.send(req, res, buildSchema(id, { baseUrl: contextOf(req).baseUrl }));
+  }
+
+  /** Root-level search (RFC 7644 §3.4.3): users, then groups. */
+  @Post('.search')
+  @HttpCode(200)
+  async searchAll(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<JsonObject> {
+    return this.send(req, res, (await this.reads.searchAll(contextOf(req), body)) as unknown as JsonObject);
+  }
+
+  @Get(':type')
+  async list(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Query() query: QueryParams): Promise<JsonObject> {
+    return this.send(req, res, (await this.reads.list(contextOf(req), typeOf(type), query)) as unknown as JsonObject);
+  }
+
+  @Post(':type/.search')
+  @HttpCode(200)
+  async search(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
+    return this.send(req, res, (await this.reads.search(contextOf(req), typeOf(type), body)) as unknown as JsonObject);
+  }
+
+  @Get(':type/:id')
+  async get(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Query() query: QueryParams): Promise<JsonObject> {
+    const { resource, revision } = await this.reads.get(contextOf(req), typeOf(type), id, query);
+    res.setHeader('ETag', formatETag(revision));
+    return this.send(req, res, resource);
+  }
+
+  @Post(':type')
+  async create(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
+    const ctx = contextOf(req);
+    const outcome = typeOf(type) === 'User' ? await this.writes.createUser(ctx, body) : await this.writes.createGroup(ctx, body);
+    res.status(201);
+    return this.respondWith(req, res, outcome);
+  }
+
+  @Put(':type/:id')
+  async replace(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
+    const ctx = contextOf(req);
+    const outcome = typeOf(type) === 'User' ? await this.writes.replaceUser(ctx, id, body, ifMatch) : await this.writes.replaceGroup(ctx, id, body, ifMatch);
+    return this.respondWith(req, res, outcome);
+  }
+
+  @Patch(':type/:id')
+  async patch(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
+    const ctx = contextOf(req);
+    const outcome = typeOf(type) === 'User' ? await this.writes.patchUser(ctx, id, body, ifMatch) : await this.writes.patchGroup(ctx, id, body, ifMatch);
+    return this.respondWith(req, res, outcome);
+  }
+
+  @Delete(':type/:id')
+  @HttpCode(204)
+  async remove(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+    const ctx = contextOf(req);
+    const outcome = typeOf(type) === 'User' ? await this.writes.deleteUser(ctx, id, ifMatch) : await this.writes.deleteGroup(ctx, id, ifMatch);
+    recordOutcome(res, outcome);
+  }
+
+  @All('*path')
+  unknown(): never {
+    throw ScimError.notFound('no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)');
+  }
+
+  private respondWith(req: ScimRequest, res: Response, outcome: WriteOutcome): JsonObject {
+    recordOutcome(res, outcome);
+    const resource = outcome.resource as JsonObject;
+    const meta = resource['meta'] as { version?: string; location?: string } | undefined;
+    if (meta?.version) res.setHeader('ETag', meta.version);
+    if (res.statusCode === 201 && meta?.location) res.setHeader('Location', meta.location);
+    return this.send(req, res, resource);
+  }
+
+  private send(req: Request, res: Response, body: JsonObject): JsonObject {
+    res.type(`${responseType(req)}; charset=utf-8`);
+    return body;
+  }
+}
+
+function contextOf(req: ScimRequest): ScimContext {
+  if (!req.scim) throw new Error('SCIM request reached a controller without passing the gateway');
+  return req.scim;
+}
+
+function typeOf(segment: string): ResourceType {
+  const type = TYPES[segment.toLowerCase()];
+  if (!type) throw ScimError.notFound(`no such SCIM endpoint /${segment}`);
+  return type;
+}
