@@ -1,0 +1,81 @@
+import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+
+/*
+ * One IdP firing many PATCHes at the same group at once (Okta and Entra ID do): every change applies,
+ * none is lost, and the events add up to the final membership. A user deleted while group PATCHes
+ * run never stays a member.
+ */
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+let ingress: Ingress;
+const probe = new DirectoryEventsProbe();
+
+beforeAll(async () => {
+  ingress = await startIngress({ DATABASE_POOL_SIZE: '20' });
+  await probe.start();
+}, 60_000);
+
+afterAll(async () => {
+  await probe.stop();
+  await ingress?.close();
+});
+
+it('concurrent membership PATCHes to one group all apply, and the events add up to the final membership', async () => {
+  const directory = await createDirectory(ingress, 'okta');
+  const scim = scimClient(directory);
+  const users = await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => String((await scim('POST', '/Users', { userName: `member${i}@example.com` })).body['id'])),
+  );
+  const groupId = String((await scim('POST', '/Groups', { displayName: 'Everyone', members: [] })).body['id']);
+
+  // 40 adds at once, then remove every fourth user at once while re-adding a few members (idempotent).
+  const adds = await Promise.all(users.map((id) => scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })));
+  expect(adds.map((r) => r.status)).toEqual(users.map(() => 200));
+  const removed = users.filter((_, i) => i % 4 === 0);
+  const mixed = await Promise.all([
+    ...removed.map((id) => scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] })),
+    ...users.filter((_, i) => i % 4 !== 0).slice(0, 6).map((id) => scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })),
+  ]);
+  expect(mixed.every((r) => r.status === 200)).toBe(true);
+
+  const expected = users.filter((id) => !removed.includes(id)).sort();
+  const group = await scim('GET', `/Groups/${groupId}`);
+  expect(((group.body['members'] as { value: string }[]) ?? []).map((m) => m.value).sort()).toEqual(expected);
+
+  // Replaying the membership events gives the same set: nothing lost, nothing duplicated.
+  const setupEvents = 2 + users.length + 1;
+  const received = await probe.waitFor(directory.directoryId, setupEvents + users.length + removed.length);
+  const members = new Set<string>();
+  for (const { event } of received) {
+    if (event.type !== 'GroupMembershipChanged') continue;
+    for (const id of event.data.added) {
+      expect(members.has(id)).toBe(false);
+      members.add(id);
+    }
+    for (const id of event.data.removed) {
+      expect(members.has(id)).toBe(true);
+      members.delete(id);
+    }
+  }
+  expect([...members].sort()).toEqual(expected);
+  const settled = await probe.settled(directory.directoryId);
+  expect(settled.filter((e) => e.event.type === 'GroupMembershipChanged')).toHaveLength(users.length + removed.length);
+}, 60_000);
+
+it('a user deleted while PATCHes add it to groups never stays a member', async () => {
+  const directory = await createDirectory(ingress, 'entra-id');
+  const scim = scimClient(directory);
+  const userId = String((await scim('POST', '/Users', { userName: 'leaver@example.com' })).body['id']);
+  const groups = await Promise.all(Array.from({ length: 6 }, async (_, i) => String((await scim('POST', '/Groups', { displayName: `G${i}` })).body['id'])));
+  const results = await Promise.all([
+    ...groups.map((g) => scim('PATCH', `/Groups/${g}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: userId }] }] })),
+    scim('DELETE', `/Users/${userId}`),
+  ]);
+  // Each PATCH either ran before the delete (200, then the delete removed the member) or after it (400: not a user).
+  for (const r of results.slice(0, -1)) expect([200, 400]).toContain(r.status);
+  expect(results[results.length - 1]?.status).toBe(204);
+  for (const g of groups) {
+    const group = await scim('GET', `/Groups/${g}`);
+    expect(((group.body['members'] as { value: string }[] | undefined) ?? []).map((m) => m.value)).not.toContain(userId);
+  }
+}, 60_000);
