@@ -95,6 +95,19 @@ describe('npm start', () => {
     return client;
   }
 
+  let firstDemo: { endpointUrl: string; bearerToken: string } | undefined;
+
+  /** The demo directory's connection details as `npm start` printed them (the last start's). */
+  function demoConnection(output: string): { endpointUrl: string; bearerToken: string } {
+    const last = (label: string): string => {
+      const values = [...output.matchAll(new RegExp(`${label}\\s+(\\S+)`, 'g'))].map((m) => m[1] as string);
+      const value = values[values.length - 1];
+      if (!value) throw new Error(`npm start printed no "${label}"`);
+      return value;
+    };
+    return { endpointUrl: last('SCIM endpoint URL'), bearerToken: last('SCIM bearer token') };
+  }
+
   it('brings up PostgreSQL, Kafka, the three services and the portal, and prints their links', async () => {
     stack = await startStack();
     expect(stack.urls['portal']).toBe(`http://127.0.0.1:${ports['PORTAL_WEB_PORT']}`);
@@ -110,6 +123,16 @@ describe('npm start', () => {
     expect(proxied.status).toBe(200);
     expect(stack.output()).toContain(`Kafka                      127.0.0.1:${ports['KAFKA_PORT']} (local)`);
     expect(stack.output()).toContain(`PostgreSQL                 127.0.0.1:${ports['POSTGRES_PORT']} (local)`);
+
+    // The demo OneLogin directory: the printed endpoint URL and bearer token work as OneLogin uses them.
+    const demo = demoConnection(stack.output());
+    expect(demo.endpointUrl).toMatch(new RegExp(`^${stack.urls['scim-ingress']}/directory/[0-9a-f-]{36}/scim/v2$`));
+    const probe = await fetch(`${demo.endpointUrl}/Users?filter=${encodeURIComponent('userName eq "connection-test"')}`, {
+      headers: { authorization: `Bearer ${demo.bearerToken}`, accept: 'application/json' },
+    });
+    expect(probe.status).toBe(200);
+    expect(await probe.json()).toMatchObject({ totalResults: 0, Resources: [] });
+    firstDemo = demo;
   });
 
   it('renders the portal in a real browser, with every service reported ready', async () => {
@@ -158,6 +181,13 @@ describe('npm start', () => {
     }, { timeoutMs: 20_000 });
 
     stack = await startStack();
+    // Same demo directory; a fresh token, and the previous one no longer works.
+    const demo = demoConnection(stack.output());
+    expect(demo.endpointUrl).toBe(firstDemo?.endpointUrl);
+    expect(demo.bearerToken).not.toBe(firstDemo?.bearerToken);
+    const withToken = (token: string) => fetch(`${demo.endpointUrl}/Users`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await withToken(demo.bearerToken)).status).toBe(200);
+    expect((await withToken(firstDemo?.bearerToken ?? '')).status).toBe(401);
     const again = await dbClient();
     const rows = await again.query('SELECT note FROM e2e_marker');
     await again.end();
