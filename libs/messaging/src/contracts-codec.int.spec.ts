@@ -19,7 +19,7 @@ describe('contracts codec through relay and projection', () => {
     await pool.end();
   });
 
-  it('publishes valid UserProvisioned envelopes keyed by directory, dead-letters an invalid one, and projects the valid ones', async () => {
+  it('publishes valid UserProvisioned envelopes keyed by directory, skips private events, dead-letters an invalid one, and projects the valid ones', async () => {
     const schema = `codec_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const store = new PostgresEventStore(pool, { schema, pollIntervalMs: 20 });
     await store.migrate();
@@ -33,6 +33,8 @@ describe('contracts codec through relay and projection', () => {
     const directoryId = randomUUID();
     const example = EXAMPLES.UserProvisioned;
     const metadata = { ...example.metadata, directoryId };
+    // A service-private event (as the ingress keeps for organizations): the mapper says null, the relay skips it.
+    await store.append(`private:${directoryId}`, [{ id: randomUUID(), type: 'PrivateThing', schemaVersion: 1, data: {}, metadata }], { expectedVersion: 0 });
     const users = [randomUUID(), randomUUID()];
     for (const userId of users) {
       const data = { ...(example.event.data as unknown as Record<string, unknown>), userId, resource: { ...(example.event.data as unknown as { resource: Record<string, unknown> }).resource, id: userId } };
@@ -41,7 +43,8 @@ describe('contracts codec through relay and projection', () => {
     const brokenUser = randomUUID();
     await store.append(streamIds.user(directoryId, brokenUser), [{ id: randomUUID(), type: 'UserProvisioned', schemaVersion: 1, data: { userId: brokenUser }, metadata }], { expectedVersion: 0 });
 
-    const relay = new OutboxRelay({ name: 'public', pool, schema, store, kafka, toMessage: contractsMessageMapper('scim-ingress'), deadLetterTopic: relayDlq, pollIntervalMs: 20 });
+    const publicMapper = contractsMessageMapper('scim-ingress');
+    const relay = new OutboxRelay({ name: 'public', pool, schema, store, kafka, toMessage: (e) => (e.type === 'PrivateThing' ? null : publicMapper(e)), deadLetterTopic: relayDlq, pollIntervalMs: 20 });
     await relay.migrate();
     const runner = new ProjectionRunner({
       serviceName: `codec-${schema}`, pool, schema, kafka, decode: contractsDecoder,
