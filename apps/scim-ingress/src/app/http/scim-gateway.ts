@@ -64,7 +64,13 @@ export class ScimGateway {
   readonly handle = (req: Request, res: Response, next: NextFunction): void => {
     const match = SCIM_PATH.exec(req.path);
     if (!match) return next();
-    void this.gate(req as ScimRequest, res, next, decodeURIComponent(match[1] as string), match[2] ?? '/');
+    let directoryId: string;
+    try {
+      directoryId = decodeURIComponent(match[1] as string);
+    } catch {
+      return sendScimError(req, res, ScimError.notFound('no such directory'));
+    }
+    void this.gate(req as ScimRequest, res, next, directoryId, match[2] ?? '/');
   };
 
   private async gate(req: ScimRequest, res: Response, next: NextFunction, directoryId: string, subPath: string): Promise<void> {

@@ -26,16 +26,7 @@ export class ScimReadsService {
     const row = await this.resources.get(ctx.directoryId, type, id);
     if (!row) throw ScimError.notFound(`${type} ${id} not found`);
     const query = parseListQuery(params, { maxCount: this.maxPageSize });
-    let resource = this.present(ctx, row);
-    if (type === 'User') {
-      const groups = await this.resources.groupsOfUser(ctx.directoryId, id);
-      if (groups.length > 0) {
-        resource = {
-          ...resource,
-          groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${ctx.baseUrl}/Groups/${encodeURIComponent(g.id)}`, type: 'direct' })),
-        };
-      }
-    }
+    const resource = type === 'User' ? await this.withGroups(ctx, this.present(ctx, row)) : this.present(ctx, row);
     return { resource: projectResource(resource, { resourceType: type, attributes: query.attributes, excludedAttributes: query.excludedAttributes }), revision: row.revision };
   }
 
@@ -78,6 +69,18 @@ export class ScimReadsService {
       totalResults: parts.reduce((n, p) => n + p.totalResults, 0),
       startIndex: query.startIndex,
     });
+  }
+
+  /** A User with its readOnly `groups` (RFC 7643 §4.1.2), as GET and write responses return it. */
+  async withGroups(ctx: ScimContext, user: JsonObject): Promise<JsonObject> {
+    const groups = await this.resources.groupsOfUser(ctx.directoryId, String(user['id']));
+    if (groups.length === 0) return user;
+    const { meta, ...rest } = user;
+    return {
+      ...rest,
+      groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${ctx.baseUrl}/Groups/${encodeURIComponent(g.id)}`, type: 'direct' })),
+      ...(meta === undefined ? {} : { meta }),
+    };
   }
 
   /** The resource as the endpoint returns it: meta rebuilt for this base URL. */

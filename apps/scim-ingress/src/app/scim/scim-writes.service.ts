@@ -172,9 +172,15 @@ export class ScimWritesService {
         type === 'User' ? decideUser(command, userStateOf(current.resource)) : decideGroup(command, groupStateOf(current.resource));
       const unknownChanged = !isDeepStrictEqual(unknown, current.unknownAttributes);
       if (events.length === 0) {
-        // Nothing an app would care about changed: no event, no new version (IdPs resend unchanged data).
-        if (unknownChanged) await this.resources.update(tx.client, { ...current, unknownAttributes: unknown });
-        return { resource: current.resource, events: [] };
+        if (isDeepStrictEqual(withoutMeta(next), withoutMeta(current.resource))) {
+          // Nothing changed at all: no event, no new version (IdPs resend unchanged data).
+          if (unknownChanged) await this.resources.update(tx.client, { ...current, unknownAttributes: unknown });
+          return { resource: current.resource, events: [] };
+        }
+        // The representation changed but not its meaning (e.g. `active` removed, which means active):
+        // the resource is stored as sent with a new version, and there is still nothing to tell apps.
+        await this.resources.update(tx.client, { ...current, resource: next, unknownAttributes: unknown, revision: current.revision + 1, updatedAt: causation.at });
+        return { resource: next, events: [] };
       }
       if (type === 'Group') {
         const membership = events.find((e) => e.type === 'GroupMembershipChanged');
@@ -247,4 +253,9 @@ function keptUnknown(body: unknown, names: readonly string[]): JsonObject | null
     if (!name.includes('.') && source[name] !== undefined) kept[name] = source[name] as JsonObject[string];
   }
   return Object.keys(kept).length > 0 ? kept : null;
+}
+
+function withoutMeta(resource: JsonObject): JsonObject {
+  const { meta: _meta, ...rest } = resource;
+  return rest;
 }

@@ -101,6 +101,12 @@ export class ScimController {
     return this.send(req, res, buildSchema(id, { baseUrl: contextOf(req).baseUrl }));
   }
 
+  /** Discovery documents are read-only (RFC 7644 §4). */
+  @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id'])
+  discoveryIsReadOnly(): never {
+    throw new ScimError(405, undefined, 'discovery endpoints are read-only: use GET');
+  }
+
   /** Root-level search (RFC 7644 §3.4.3): users, then groups. */
   @Post('.search')
   @HttpCode(200)
@@ -131,21 +137,21 @@ export class ScimController {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.createUser(ctx, body) : await this.writes.createGroup(ctx, body);
     res.status(201);
-    return this.respondWith(req, res, outcome);
+    return this.respondWith(req, res, outcome, typeOf(type));
   }
 
   @Put(':type/:id')
   async replace(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.replaceUser(ctx, id, body, ifMatch) : await this.writes.replaceGroup(ctx, id, body, ifMatch);
-    return this.respondWith(req, res, outcome);
+    return this.respondWith(req, res, outcome, typeOf(type));
   }
 
   @Patch(':type/:id')
   async patch(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.patchUser(ctx, id, body, ifMatch) : await this.writes.patchGroup(ctx, id, body, ifMatch);
-    return this.respondWith(req, res, outcome);
+    return this.respondWith(req, res, outcome, typeOf(type));
   }
 
   @Delete(':type/:id')
@@ -161,9 +167,11 @@ export class ScimController {
     throw ScimError.notFound('no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)');
   }
 
-  private respondWith(req: ScimRequest, res: Response, outcome: WriteOutcome): JsonObject {
+  private async respondWith(req: ScimRequest, res: Response, outcome: WriteOutcome, type: ResourceType): Promise<JsonObject> {
     recordOutcome(res, outcome);
-    const resource = outcome.resource as JsonObject;
+    const stored = outcome.resource as JsonObject;
+    // The whole resource, as GET returns it (RFC 7644 §3.5.1): a user's groups included.
+    const resource = type === 'User' ? await this.reads.withGroups(contextOf(req), stored) : stored;
     const meta = resource['meta'] as { version?: string; location?: string } | undefined;
     if (meta?.version) res.setHeader('ETag', meta.version);
     if (res.statusCode === 201 && meta?.location) res.setHeader('Location', meta.location);
