@@ -8,6 +8,7 @@ import { OutboxRelay, PostgresEventStore, type RecordedEvent, type RelayMessage 
 import { BACKGROUND_WORKERS, BackgroundWorkersHost, contractsMessageMapper, type BackgroundWorker } from '@scimbridge/messaging';
 import { KAFKA_CLIENT, PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
 import { ScimGateway } from './http/scim-gateway';
+import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService, ORGANIZATION_CREATED } from './management/directory.service';
 import { ManagementController, ManagementKeyGuard } from './management/management.controller';
 import { DirectoriesRepository } from './persistence/directories.repository';
@@ -65,6 +66,7 @@ export class AppModule {
       controllers: [ManagementController, ScimController],
       providers: [
         ManagementKeyGuard,
+        { provide: TokenGrantCache, useFactory: () => new TokenGrantCache(config.SCIM_AUTH_CACHE_MS) },
         { provide: PostgresEventStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresEventStore(pool, { schema: SCHEMA }) },
         { provide: ResourcesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResourcesRepository(pool) },
         { provide: DirectoriesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new DirectoriesRepository(pool) },
@@ -88,14 +90,14 @@ export class AppModule {
         },
         {
           provide: DirectoryService,
-          inject: [PostgresEventStore, DirectoriesRepository],
-          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository) => new DirectoryService(store, directories),
+          inject: [PostgresEventStore, DirectoriesRepository, TokenGrantCache],
+          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, grants: TokenGrantCache) => new DirectoryService(store, directories, grants),
         },
         {
           provide: ScimGateway,
-          inject: [DirectoriesRepository, RequestLog],
-          useFactory: (directories: DirectoriesRepository, requestLog: RequestLog) =>
-            new ScimGateway(directories, requestLog, {
+          inject: [DirectoriesRepository, RequestLog, TokenGrantCache],
+          useFactory: (directories: DirectoriesRepository, requestLog: RequestLog, grants: TokenGrantCache) =>
+            new ScimGateway(directories, requestLog, grants, {
               publicUrl: config.PUBLIC_URL,
               maxBodyBytes: config.SCIM_MAX_BODY_BYTES,
               ratePerSecond: config.SCIM_RATE_LIMIT_PER_SECOND,

@@ -53,6 +53,17 @@ export class scimIngressConfig extends BaseServiceConfig {
   @Min(1)
   SCIM_AUTH_FAILURES_PER_MINUTE = 30;
 
+  /**
+   * How long a valid token's grant is reused without a lookup. Revoke/disable through this replica
+   * takes effect at once; other replicas follow within this time. 0 = look up every request.
+   */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SCIM_AUTH_CACHE_MS = 2_000;
+
   /** Largest page of a SCIM list (`count` is capped here; ServiceProviderConfig filter.maxResults says so). */
   @Expose()
   @Transform(toInt)

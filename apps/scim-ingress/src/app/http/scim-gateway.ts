@@ -6,6 +6,7 @@ import { PROVIDERS, ScimError, type ProviderId } from '@scimbridge/scim';
 import { hashToken } from '../management/directory.service';
 import type { DirectoriesRepository, TokenGrant } from '../persistence/directories.repository';
 import { redactBody, type RequestLog } from '../persistence/request-log';
+import type { TokenGrantCache } from './token-grant-cache';
 import type { ScimContext, WriteOutcome } from '../scim/scim-context';
 import { sendScimError } from './content-negotiation';
 
@@ -50,6 +51,7 @@ export class ScimGateway {
   constructor(
     private readonly directories: DirectoriesRepository,
     private readonly requestLog: RequestLog,
+    private readonly grants: TokenGrantCache,
     private readonly options: ScimGatewayOptions,
   ) {
     this.authFailures = new RateLimiterMemory({ keyPrefix: 'auth-fail', points: options.authFailuresPerMinute, duration: 60 });
@@ -152,7 +154,11 @@ export class ScimGateway {
     if (!match) return undefined;
     const presented = hashToken(match[1] as string);
     // Looked up by hash (an index probe reveals nothing about the secret), then compared in constant time.
-    const grant = await this.directories.grantFor(presented);
+    let grant = this.grants.get(presented);
+    if (!grant) {
+      grant = await this.directories.grantFor(presented);
+      if (grant && grant.revokedAt === null && grant.directoryEnabled) this.grants.set(presented, grant);
+    }
     if (!grant || !timingSafeEqual(grant.tokenHash, presented)) return undefined;
     if (grant.directoryId !== directoryId) return undefined;
     if (grant.revokedAt !== null || !grant.directoryEnabled) return undefined;

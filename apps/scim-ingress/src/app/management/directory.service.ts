@@ -11,6 +11,7 @@ import {
 } from '../domain/directory.decider';
 import { toNewEvents } from '../domain/event-wrapping';
 import type { PoolClient } from 'pg';
+import type { TokenGrantCache } from '../http/token-grant-cache';
 import type { DirectoriesRepository, DirectoryRow, OrganizationRow, TokenRow } from '../persistence/directories.repository';
 
 /** Bearer tokens: `scim_` + 32 random bytes (256 bits) in base64url. Only their SHA-256 is stored. */
@@ -46,6 +47,7 @@ export class DirectoryService {
   constructor(
     private readonly store: PostgresEventStore,
     private readonly directories: DirectoriesRepository,
+    private readonly grants: TokenGrantCache,
   ) {}
 
   async createOrganization(name: string): Promise<OrganizationRow> {
@@ -91,11 +93,14 @@ export class DirectoryService {
     await this.execute(directoryId, existing.organizationId, [{ kind: 'RevokeToken', tokenId }], at, async (client) => {
       await this.directories.revokeToken(client, tokenId, at);
     });
+    this.grants.evictDirectory(directoryId);
   }
 
   async setEnabled(directoryId: string, enabled: boolean): Promise<DirectoryRow> {
     const existing = await this.requireDirectory(directoryId);
-    return this.execute(directoryId, existing.organizationId, [{ kind: enabled ? 'EnableDirectory' : 'DisableDirectory' }], new Date(), async () => undefined);
+    const row = await this.execute(directoryId, existing.organizationId, [{ kind: enabled ? 'EnableDirectory' : 'DisableDirectory' }], new Date(), async () => undefined);
+    this.grants.evictDirectory(directoryId);
+    return row;
   }
 
   async requireDirectory(directoryId: string): Promise<DirectoryRow> {
