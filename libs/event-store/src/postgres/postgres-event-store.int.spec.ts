@@ -139,6 +139,28 @@ describe('PostgresEventStore', () => {
     expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Created', 'Fresh']);
   });
 
+  it('without savepoints, reports a racing append as a ConcurrencyError and writes nothing of the loser', async () => {
+    const stream = `tx:${randomUUID()}`;
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const first = store.withTransaction(async (tx) => {
+      await tx.append(stream, [event('First')], { expectedVersion: 0 });
+      await firstHolds;
+    }, { savepoints: false });
+    await new Promise((r) => setTimeout(r, 100));
+    // The second blocks on the unique index until the first commits, then fails on it.
+    const second = store.withTransaction(async (tx) => {
+      await tx.append(stream, [event('Second')], { expectedVersion: 0 });
+    }, { savepoints: false });
+    await new Promise((r) => setTimeout(r, 100));
+    releaseFirst();
+    await first;
+    await expect(second).rejects.toBeInstanceOf(ConcurrencyError);
+    // A stale expected version (no race) is reported the same way.
+    await expect(store.withTransaction((tx) => tx.append(stream, [event('Stale')], { expectedVersion: 0 }), { savepoints: false })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['First']);
+  });
+
   it('refuses to reuse an event id in another stream', async () => {
     const shared = event('Created');
     await store.append(`dup:${randomUUID()}`, [shared], { expectedVersion: 0 });

@@ -39,6 +39,21 @@ interface EventRow extends QueryResultRow {
   recorded_at: Date;
 }
 
+/**
+ * `own`: the append is its own statement/transaction. `savepoint`: inside a caller's transaction, guarded
+ * by a savepoint so a conflict leaves the transaction usable. `bare`: inside a caller's transaction
+ * without a savepoint (two round trips fewer); a conflict aborts the transaction and the caller retries it.
+ */
+type AppendMode = 'own' | 'savepoint' | 'bare';
+
+export interface WithTransactionOptions {
+  /**
+   * Guard each append with a savepoint (default true) so a ConcurrencyError leaves the transaction
+   * usable. `false` saves two round trips per append for callers that retry the whole transaction.
+   */
+  readonly savepoints?: boolean;
+}
+
 /** Something that runs queries: the pool (autocommit) or a client inside a transaction. */
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
@@ -122,14 +137,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   append(streamId: string, events: readonly NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult> {
-    return this.appendWithRetry(this.pool, streamId, events, options.expectedVersion, false);
+    return this.appendWithRetry(this.pool, streamId, events, options.expectedVersion, 'own');
   }
 
   /**
    * Runs `work` in one transaction with an `append` bound to it. Appends roll back with the rest when
    * `work` throws. A ConcurrencyError thrown by `work` propagates after the rollback.
    */
-  async withTransaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
+  async withTransaction<T>(work: (tx: EventStoreTransaction) => Promise<T>, options: WithTransactionOptions = {}): Promise<T> {
+    const savepoints = options.savepoints ?? true;
     const client = await this.pool.connect();
     let appendedSomething = false;
     try {
@@ -137,7 +153,7 @@ export class PostgresEventStore implements EventStore {
       const tx: EventStoreTransaction = {
         client,
         append: async (streamId, events, options) => {
-          const result = await this.appendWithRetry(client, streamId, events, options.expectedVersion, true);
+          const result = await this.appendWithRetry(client, streamId, events, options.expectedVersion, savepoints ? 'savepoint' : 'bare');
           if (!result.alreadyAppended) appendedSomething = true;
           return result;
         },
@@ -200,7 +216,7 @@ export class PostgresEventStore implements EventStore {
     streamId: string,
     events: readonly NewEvent[],
     expected: ExpectedVersion,
-    inTransaction: boolean,
+    mode: AppendMode,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     for (const e of events) {
@@ -209,11 +225,11 @@ export class PostgresEventStore implements EventStore {
     // 'any' only loses a race to another appender; trying again on the new version is always right.
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const result = await this.tryAppend(db, streamId, events, expected, inTransaction);
-        if (!inTransaction && !result.alreadyAppended) this.appended.emit('appended');
+        const result = await this.tryAppend(db, streamId, events, expected, mode);
+        if (mode === 'own' && !result.alreadyAppended) this.appended.emit('appended');
         return result;
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || expected !== 'any' || attempt >= 20) throw error;
+        if (!(error instanceof ConcurrencyError) || expected !== 'any' || attempt >= 20 || mode === 'bare') throw error;
       }
     }
   }
@@ -223,14 +239,14 @@ export class PostgresEventStore implements EventStore {
     streamId: string,
     events: readonly NewEvent[],
     expected: ExpectedVersion,
-    inTransaction: boolean,
+    mode: AppendMode,
   ): Promise<AppendResult> {
     const expectedNumber = expected === 'no_stream' ? 0 : expected === 'any' ? null : expected;
     // Inside a caller's transaction a failed INSERT would abort the whole transaction; the savepoint
     // lets us roll back just the INSERT and report a typed error. Outside, the single statement is its
     // own transaction and fails atomically.
     let savepoint = false;
-    if (inTransaction) {
+    if (mode === 'savepoint') {
       await db.query('SAVEPOINT event_store_append');
       savepoint = true;
     }
@@ -250,6 +266,9 @@ export class PostgresEventStore implements EventStore {
       throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId, db));
     } catch (error) {
       if (savepoint) await db.query('ROLLBACK TO SAVEPOINT event_store_append');
+      // Without a savepoint the caller's transaction is aborted: nothing more can be asked of it, and
+      // the caller retries the whole transaction (actual version unknown: -1).
+      if (mode === 'bare' && isUniqueViolation(error)) throw new ConcurrencyError(streamId, expected, -1);
       if (isUniqueViolation(error)) {
         const retried = await this.findRetriedAppend(db, streamId, events);
         if (retried) return retried;

@@ -156,21 +156,24 @@ export class ResourcesRepository {
     const keyClauseCount = key === undefined ? '' : ` AND r.unique_key = $${3 + sql.whereParams.length}`;
     const keyParam = key === undefined ? [] : [key];
     const where = `r.directory_id = $1 AND r.resource_type = $2 AND (${sql.where})`;
-    const [page, count] = await Promise.all([
+    const page =
       query.count === 0
-        ? Promise.resolve({ rows: [] as Row[] })
-        : this.pool.query<Row>(`SELECT ${prefixed('r')} FROM scim_resources r WHERE ${where}${keyClause} ORDER BY ${sql.orderBy} ${sql.limit}`, [
+        ? { rows: [] as Row[] }
+        : await this.pool.query<Row>(`SELECT ${prefixed('r')} FROM scim_resources r WHERE ${where}${keyClause} ORDER BY ${sql.orderBy} ${sql.limit}`, [
             directoryId,
             type,
             ...sql.params,
             ...keyParam,
-          ]),
-      this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM scim_resources r WHERE ${where}${keyClauseCount}`, [
-        directoryId,
-        type,
-        ...sql.whereParams,
-        ...keyParam,
-      ]),
+          ]);
+    // A first page that is not full is the whole result (every IdP lookup): no count query needed.
+    if (query.count > 0 && query.startIndex === 1 && page.rows.length < query.count) {
+      return { rows: page.rows.map(fromRow), totalResults: page.rows.length };
+    }
+    const count = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM scim_resources r WHERE ${where}${keyClauseCount}`, [
+      directoryId,
+      type,
+      ...sql.whereParams,
+      ...keyParam,
     ]);
     return { rows: page.rows.map(fromRow), totalResults: Number(count.rows[0]?.n ?? 0) };
   }

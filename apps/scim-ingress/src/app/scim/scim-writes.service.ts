@@ -234,7 +234,8 @@ export class ScimWritesService {
         at: new Date(),
       };
       try {
-        return await this.store.withTransaction((tx) => work(tx, causation));
+        // No savepoints: every conflict is retried as a whole transaction here anyway.
+        return await this.store.withTransaction((tx) => work(tx, causation), { savepoints: false });
       } catch (error) {
         const retryable = error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
         if (!retryable || attempt >= MAX_ATTEMPTS) throw error;

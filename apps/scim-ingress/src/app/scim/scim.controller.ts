@@ -171,7 +171,8 @@ export class ScimController {
     recordOutcome(res, outcome);
     const stored = outcome.resource as JsonObject;
     // The whole resource, as GET returns it (RFC 7644 §3.5.1): a user's groups included.
-    const resource = type === 'User' ? await this.reads.withGroups(contextOf(req), stored) : stored;
+    // A user just created is in no group yet: no lookup for it.
+    const resource = type === 'User' && res.statusCode !== 201 ? await this.reads.withGroups(contextOf(req), stored) : stored;
     const meta = resource['meta'] as { version?: string; location?: string } | undefined;
     if (meta?.version) res.setHeader('ETag', meta.version);
     if (res.statusCode === 201 && meta?.location) res.setHeader('Location', meta.location);
