@@ -1,4 +1,4 @@
-import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+import { createDirectory, ingressWithProbe, scimClient } from './ingress.test-support';
 
 /*
  * One IdP firing many PATCHes at the same group at once (Okta and Entra ID do): every change applies,
@@ -7,21 +7,11 @@ import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type I
  */
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-let ingress: Ingress;
-const probe = new DirectoryEventsProbe();
-
-beforeAll(async () => {
-  ingress = await startIngress({ DATABASE_POOL_SIZE: '20' });
-  await probe.start();
-}, 60_000);
-
-afterAll(async () => {
-  await probe.stop();
-  await ingress?.close();
-});
+const suite = ingressWithProbe({ DATABASE_POOL_SIZE: '20' });
+const probe = suite.probe;
 
 it('concurrent membership PATCHes to one group all apply, and the events add up to the final membership', async () => {
-  const directory = await createDirectory(ingress, 'okta');
+  const directory = await createDirectory(suite.ingress, 'okta');
   const scim = scimClient(directory);
   const users = await Promise.all(
     Array.from({ length: 40 }, async (_, i) => String((await scim('POST', '/Users', { userName: `member${i}@example.com` })).body['id'])),
@@ -63,7 +53,7 @@ it('concurrent membership PATCHes to one group all apply, and the events add up 
 }, 60_000);
 
 it('a user deleted while PATCHes add it to groups never stays a member', async () => {
-  const directory = await createDirectory(ingress, 'entra-id');
+  const directory = await createDirectory(suite.ingress, 'entra-id');
   const scim = scimClient(directory);
   const userId = String((await scim('POST', '/Users', { userName: 'leaver@example.com' })).body['id']);
   const groups = await Promise.all(Array.from({ length: 6 }, async (_, i) => String((await scim('POST', '/Groups', { displayName: `G${i}` })).body['id'])));

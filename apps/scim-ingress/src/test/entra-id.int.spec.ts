@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+import { createDirectory, ingressWithProbe, scimClient } from './ingress.test-support';
 import {
   directorySetupEvents,
   ENTERPRISE_URN,
@@ -34,21 +34,11 @@ const SAMPLE_B = 'a1b2c3';
 const SAMPLE_C = '7f4bc1a3-285e-48ae-8202-5accb43efb0e';
 const RENAMED = '1879db59-...updatedDisplayName';
 
-let ingress: Ingress;
-const probe = new DirectoryEventsProbe();
-
-beforeAll(async () => {
-  ingress = await startIngress();
-  await probe.start();
-}, 60_000);
-
-afterAll(async () => {
-  await probe.stop();
-  await ingress?.close();
-});
+const suite = ingressWithProbe();
+const probe = suite.probe;
 
 async function entraDirectory() {
-  const directory = await createDirectory(ingress, 'entra-id');
+  const directory = await createDirectory(suite.ingress, 'entra-id');
   return { directory, replay: new TranscriptReplay(directory, transcript), scim: scimClient(directory) };
 }
 

@@ -181,3 +181,27 @@ export class DirectoryEventsProbe {
     return events.filter((e) => !e.event.type.startsWith('Directory'));
   }
 }
+
+/**
+ * One ingress and one event probe for a whole spec file: started before its tests, stopped after them.
+ * Call at the top level of the file.
+ */
+export function ingressWithProbe(overrides: Record<string, string> = {}): { readonly ingress: Ingress; readonly probe: DirectoryEventsProbe } {
+  const probe = new DirectoryEventsProbe();
+  let ingress: Ingress | undefined;
+  beforeAll(async () => {
+    ingress = await startIngress(overrides);
+    await probe.start();
+  }, 60_000);
+  afterAll(async () => {
+    await probe.stop();
+    await ingress?.close();
+  });
+  return {
+    get ingress(): Ingress {
+      if (!ingress) throw new Error('the ingress is not started yet (use it inside a test)');
+      return ingress;
+    },
+    probe,
+  };
+}

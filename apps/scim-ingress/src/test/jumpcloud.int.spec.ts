@@ -1,4 +1,4 @@
-import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+import { createDirectory, ingressWithProbe, scimClient } from './ingress.test-support';
 import {
   directorySetupEvents,
   ENTERPRISE_URN,
@@ -19,18 +19,8 @@ import {
  * removal and repeated adds — with exactly the events that reach scim.directory.events.
  */
 
-let ingress: Ingress;
-const probe = new DirectoryEventsProbe();
-
-beforeAll(async () => {
-  ingress = await startIngress();
-  await probe.start();
-}, 60_000);
-
-afterAll(async () => {
-  await probe.stop();
-  await ingress?.close();
-});
+const suite = ingressWithProbe();
+const probe = suite.probe;
 
 function jumpCloudUser(userName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const [given = 'Test', family = 'User'] = userName.split('@')[0]?.split('.') ?? [];
@@ -52,7 +42,7 @@ const patchOp = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations
 
 describe('JumpCloud', () => {
   it('test connection: creates a user and a group, then deletes both — and can do it again', async () => {
-    const directory = await createDirectory(ingress, 'jumpcloud');
+    const directory = await createDirectory(suite.ingress, 'jumpcloud');
     const scim = scimClient(directory);
     const expected = [...directorySetupEvents(directory, 'jumpcloud')];
 
@@ -87,7 +77,7 @@ describe('JumpCloud', () => {
   }, 30_000);
 
   it('full PUT updates, minimal {value} members, repeated adds, Azure-style removal, active:false then DELETE', async () => {
-    const directory = await createDirectory(ingress, 'jumpcloud');
+    const directory = await createDirectory(suite.ingress, 'jumpcloud');
     const scim = scimClient(directory);
     const members = async (groupId: string) => memberIds((await scim('GET', `/Groups/${groupId}`)).body);
 
@@ -171,7 +161,7 @@ describe('JumpCloud', () => {
   // representation GET returns for the same version — including the read-only `groups` (RFC 7643 §4.1.2,
   // returned by default). JumpCloud deactivates a user who is still in groups with a full PUT.
   it('PUT and PATCH of a user in groups answer the whole user, with its groups, as GET does', async () => {
-    const directory = await createDirectory(ingress, 'jumpcloud');
+    const directory = await createDirectory(suite.ingress, 'jumpcloud');
     const scim = scimClient(directory);
     const body = jumpCloudUser('jane.doe@example.com');
     const jane = (await scim('POST', '/Users', body)).body['id'] as string;

@@ -1,4 +1,4 @@
-import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+import { createDirectory, ingressWithProbe, scimClient } from './ingress.test-support';
 import {
   directorySetupEvents,
   expectAllowed,
@@ -24,21 +24,11 @@ const transcript = loadTranscript('okta');
 const SAMPLE_USER_ID = '23a35c27-23d3-4c03-b4c5-6443c09e7173';
 const SAMPLE_OTHER_USER_ID = '89bb1940-b905-4575-9e7f-6f887cfb368e';
 
-let ingress: Ingress;
-const probe = new DirectoryEventsProbe();
-
-beforeAll(async () => {
-  ingress = await startIngress();
-  await probe.start();
-}, 60_000);
-
-afterAll(async () => {
-  await probe.stop();
-  await ingress?.close();
-});
+const suite = ingressWithProbe();
+const probe = suite.probe;
 
 async function oktaDirectory() {
-  const directory = await createDirectory(ingress, 'okta');
+  const directory = await createDirectory(suite.ingress, 'okta');
   return { directory, replay: new TranscriptReplay(directory, transcript), scim: scimClient(directory) };
 }
 

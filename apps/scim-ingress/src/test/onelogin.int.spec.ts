@@ -1,4 +1,4 @@
-import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type Ingress } from './ingress.test-support';
+import { createDirectory, ingressWithProbe, scimClient } from './ingress.test-support';
 
 /*
  * The OneLogin flow of ../shared/idp/README.md against the real ingress on PostgreSQL + Kafka: every
@@ -8,18 +8,8 @@ import { createDirectory, DirectoryEventsProbe, scimClient, startIngress, type I
 const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-let ingress: Ingress;
-const probe = new DirectoryEventsProbe();
-
-beforeAll(async () => {
-  ingress = await startIngress();
-  await probe.start();
-}, 60_000);
-
-afterAll(async () => {
-  await probe.stop();
-  await ingress?.close();
-});
+const suite = ingressWithProbe();
+const probe = suite.probe;
 
 /** A user body as OneLogin's admin-editable template produces it, with the habits seen in the wild. */
 function oneLoginUser(userName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -39,7 +29,7 @@ function oneLoginUser(userName: string, overrides: Record<string, unknown> = {})
 
 describe('OneLogin provisioning flow', () => {
   it('connection test, lookup→create, GET, PUT update, suspend, group push, membership forms, delete — with the exact events', async () => {
-    const directory = await createDirectory(ingress, 'onelogin');
+    const directory = await createDirectory(suite.ingress, 'onelogin');
     const scim = scimClient(directory);
     const json = { accept: 'application/json' };
 
