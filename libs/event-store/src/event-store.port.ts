@@ -72,6 +72,8 @@ export interface SubscribeOptions {
   readonly batchSize?: number;
   /** Fallback poll interval; new commits also wake the subscription at once where the store can. */
   readonly pollIntervalMs?: number;
+  /** Where the store wakes subscriptions on commit: wait this long after a wake-up so appends batch up. */
+  readonly coalesceMs?: number;
 }
 
 export interface Subscription {

@@ -9,6 +9,11 @@ export interface PollingSubscriptionOptions {
   readonly pollIntervalMs: number;
   /** Emits 'appended' when this process appended: read again at once instead of waiting. */
   readonly wakeUps?: EventEmitter;
+  /**
+   * After a wake-up, wait this long before reading (default 0), so appends arriving one by one are
+   * read — and handled, e.g. published — as one batch instead of one round trip each.
+   */
+  readonly coalesceMs?: number;
 }
 
 /**
@@ -18,7 +23,17 @@ export interface PollingSubscriptionOptions {
 export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
   let stopped = false;
   let wake: (() => void) | undefined;
-  const onAppended = (): void => wake?.();
+  const coalesceMs = options.coalesceMs ?? 0;
+  let coalescing: NodeJS.Timeout | undefined;
+  const onAppended = (): void => {
+    if (coalesceMs <= 0) return wake?.();
+    if (wake === undefined || coalescing !== undefined) return;
+    const wakeLater = wake;
+    coalescing = setTimeout(() => {
+      coalescing = undefined;
+      wakeLater();
+    }, coalesceMs);
+  };
   options.wakeUps?.on('appended', onAppended);
 
   const sleep = (): Promise<void> =>
@@ -26,6 +41,8 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       const timer = setTimeout(done, options.pollIntervalMs);
       function done(): void {
         clearTimeout(timer);
+        clearTimeout(coalescing);
+        coalescing = undefined;
         wake = undefined;
         resolve();
       }

@@ -161,6 +161,89 @@ describe('PostgresEventStore', () => {
     expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['First']);
   });
 
+  describe('appendWith (companion statement and append as one SQL statement)', () => {
+    const table = `"${schema}".append_with_state`;
+    beforeAll(async () => {
+      await pool.query(`CREATE TABLE ${table} (id text PRIMARY KEY, name text NOT NULL UNIQUE, version int NOT NULL)`);
+    });
+    const insertState = (id: string, name: string) => ({ text: `INSERT INTO ${table} (id, name, version) VALUES ($1, $2, 1) RETURNING 1`, values: [id, name] });
+    const stateRows = async (id: string) => (await pool.query(`SELECT name, version FROM ${table} WHERE id = $1`, [id])).rows;
+
+    it('writes the companion row and the events together, with versions counted from expectedVersion', async () => {
+      const id = randomUUID();
+      const result = await store.appendWith(`aw:${id}`, [event('Created'), event('Named')], { expectedVersion: 0 }, insertState(id, `n-${id}`));
+      expect(result).toEqual({ nextExpectedVersion: 2, alreadyAppended: false, companionRows: 1 });
+      expect((await store.readStream(`aw:${id}`)).map((e) => [e.type, e.streamVersion])).toEqual([['Created', 1], ['Named', 2]]);
+      expect(await stateRows(id)).toEqual([{ name: `n-${id}`, version: 1 }]);
+      // And an update guarded by the caller's own check, on the same stream.
+      const update = (from: number) => ({ text: `UPDATE ${table} SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING 1`, values: [id, from] });
+      expect((await store.appendWith(`aw:${id}`, [event('Renamed')], { expectedVersion: 2 }, update(1))).companionRows).toBe(1);
+      // The caller's check fails: nothing at all is written.
+      expect(await store.appendWith(`aw:${id}`, [event('Lost')], { expectedVersion: 3 }, update(1))).toEqual({ nextExpectedVersion: 3, alreadyAppended: false, companionRows: 0 });
+      expect((await store.readStream(`aw:${id}`)).map((e) => e.type)).toEqual(['Created', 'Named', 'Renamed']);
+      expect(await stateRows(id)).toEqual([{ name: `n-${id}`, version: 2 }]);
+    });
+
+    it('reports a stream that moved on as a ConcurrencyError and rolls the companion back', async () => {
+      const id = randomUUID();
+      await store.append(`aw:${id}`, [event('Elsewhere')], { expectedVersion: 0 });
+      const attempt = store.appendWith(`aw:${id}`, [event('Created')], { expectedVersion: 0 }, insertState(id, `n-${id}`));
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(attempt).rejects.toMatchObject({ actualVersion: 1 });
+      expect(await stateRows(id)).toEqual([]);
+      expect((await store.readStream(`aw:${id}`)).map((e) => e.type)).toEqual(['Elsewhere']);
+    });
+
+    it("passes the companion's own errors on and appends nothing", async () => {
+      const first = randomUUID();
+      const second = randomUUID();
+      await store.appendWith(`aw:${first}`, [event('Created')], { expectedVersion: 0 }, insertState(first, `clash-${first}`));
+      await expect(store.appendWith(`aw:${second}`, [event('Created')], { expectedVersion: 0 }, insertState(second, `clash-${first}`))).rejects.toMatchObject({
+        code: '23505',
+        constraint: 'append_with_state_name_key',
+      });
+      expect(await store.readStream(`aw:${second}`)).toEqual([]);
+    });
+
+    it('of racing creators of one stream, exactly one wins', async () => {
+      const id = randomUUID();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.appendWith(`aw:${id}`, [event(`Try${i}`)], { expectedVersion: 0 }, insertState(`${id}-${i}`, `race-${id}-${i}`))),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof ConcurrencyError)).toHaveLength(7);
+      expect(await store.readStream(`aw:${id}`)).toHaveLength(1);
+      expect(Number((await pool.query(`SELECT count(*) FROM ${table} WHERE name LIKE $1`, [`race-${id}-%`])).rows[0].count)).toBe(1);
+    });
+
+    it('rejects an expectedVersion that is not a version number before touching the database', async () => {
+      await expect(store.appendWith('aw:x', [event('Created')], { expectedVersion: -1 }, insertState('x', 'x'))).rejects.toThrow(/expectedVersion/);
+      await expect(store.appendWith('aw:x', [], { expectedVersion: 0 }, insertState('x', 'x'))).rejects.toThrow(/at least one event/);
+    });
+  });
+
+  it('with coalesceMs, hands appends that arrive one by one to the subscriber as one batch', async () => {
+    const coalescing = new PostgresEventStore(pool, { schema, pollIntervalMs: 60_000 });
+    const start = (await readEverything()).at(-1)?.position;
+    const batches: number[] = [];
+    const streams = new Set<string>();
+    const subscription = coalescing.subscribe(async (events) => {
+      const mine = events.filter((e) => streams.has(e.streamId));
+      if (mine.length > 0) batches.push(mine.length);
+    }, { after: start, coalesceMs: 500 });
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 5; i += 1) {
+      const stream = `co:${randomUUID()}`;
+      streams.add(stream);
+      await coalescing.append(stream, [event('One')], { expectedVersion: 0 });
+    }
+    const deadline = Date.now() + 5_000;
+    while (batches.reduce((a, b) => a + b, 0) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await subscription.stop();
+    // Five serial appends take far less than 500 ms: one wake-up, one read, one batch.
+    expect(batches).toEqual([5]);
+  });
+
   it('refuses to reuse an event id in another stream', async () => {
     const shared = event('Created');
     await store.append(`dup:${randomUUID()}`, [shared], { expectedVersion: 0 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { ConcurrencyError, DuplicateEventIdError } from '../event-store.errors';
@@ -54,6 +55,20 @@ export interface WithTransactionOptions {
   readonly savepoints?: boolean;
 }
 
+/**
+ * A caller's own data-modifying statement (INSERT/UPDATE/DELETE … RETURNING …), run in the same SQL
+ * statement as an append (see `appendWith`). Placeholders `$1…$n` refer to `values`; no trailing `;`.
+ */
+export interface CompanionStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+export interface AppendWithResult extends AppendResult {
+  /** Rows the companion statement returned; 0 means its condition failed and nothing was written. */
+  readonly companionRows: number;
+}
+
 /** Something that runs queries: the pool (autocommit) or a client inside a transaction. */
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
@@ -84,6 +99,7 @@ export interface EventStoreTransaction {
 export class PostgresEventStore implements EventStore {
   private readonly table: string;
   private readonly appended = new EventEmitter();
+  private readonly statementNames = new Map<string, string>();
 
   constructor(
     private readonly pool: Pool,
@@ -170,6 +186,66 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * One round trip for the commonest write: the caller's statement (e.g. the current-state row of the
+   * aggregate) and the append run as ONE SQL statement — data-modifying CTEs, autocommitted — so both
+   * are written or neither, without BEGIN/COMMIT round trips or a pooled transaction.
+   *
+   * The events are appended only when the companion returns at least one row, so callers can put an
+   * optimistic check into its WHERE clause; when it returns none, nothing is written and
+   * `companionRows` is 0. Versions are computed from `expectedVersion` (0 = a new stream), not read:
+   * a stream that moved on meanwhile makes the unique (stream_id, stream_version) key fail the whole
+   * statement, reported as a ConcurrencyError. Any other error (e.g. a unique violation of the
+   * companion's table) is passed on unchanged, with nothing written.
+   */
+  async appendWith(streamId: string, events: readonly NewEvent[], options: { expectedVersion: number }, companion: CompanionStatement): Promise<AppendWithResult> {
+    if (events.length === 0) throw new Error('appendWith needs at least one event');
+    for (const e of events) {
+      if (!UUID.test(e.id)) throw new Error(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
+    }
+    const expected = options.expectedVersion;
+    if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`expectedVersion must be a version number, got ${expected}`);
+    const base = companion.values.length;
+    const params: unknown[] = [...companion.values, streamId, expected];
+    const values = events.map((e, i) => {
+      const p = base + 3 + i * 5;
+      params.push(e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      return `($${p}::uuid, $${p + 1}::text, $${p + 2}::int, $${p + 3}::jsonb, $${p + 4}::jsonb, ${i + 1})`;
+    });
+    const text = `WITH companion AS (${companion.text}),
+      appended AS (
+        INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+        SELECT e.id, $${base + 1}::text, $${base + 2}::bigint + e.ord, e.type, e.schema_version, e.data, e.metadata
+          FROM (VALUES ${values.join(', ')}) AS e(id, type, schema_version, data, metadata, ord)
+         WHERE EXISTS (SELECT 1 FROM companion)
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM companion)::int AS companion_rows, (SELECT count(*) FROM appended)::int AS appended`;
+    try {
+      const { rows } = await this.pool.query<{ companion_rows: number; appended: number }>({ name: this.statementName('append_with', text), text, values: params });
+      const companionRows = rows[0]?.companion_rows ?? 0;
+      if (companionRows === 0) return { nextExpectedVersion: expected, alreadyAppended: false, companionRows };
+      this.appended.emit('appended');
+      return { nextExpectedVersion: expected + events.length, alreadyAppended: false, companionRows };
+    } catch (error) {
+      if (isUniqueViolation(error) && error.constraint === 'events_stream_version_key') {
+        throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId));
+      }
+      if (isUniqueViolation(error) && error.constraint === 'events_event_id_key') throw new DuplicateEventIdError(events.map((e) => e.id));
+      throw error;
+    }
+  }
+
+  /** A prepared-statement name per distinct text (planned once per connection); texts repeat per call site. */
+  private statementName(prefix: string, text: string): string {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      if (this.statementNames.size >= 256) this.statementNames.clear();
+      name = `${prefix}_${this.options.schema}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
+  }
+
   async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
       `SELECT ${COLUMNS} FROM ${this.table} WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
@@ -199,6 +275,7 @@ export class PostgresEventStore implements EventStore {
       batchSize: options.batchSize ?? 500,
       pollIntervalMs: options.pollIntervalMs ?? this.options.pollIntervalMs ?? 100,
       wakeUps: this.appended,
+      ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
     });
   }
 

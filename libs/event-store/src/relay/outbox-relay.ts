@@ -39,6 +39,11 @@ export interface OutboxRelayOptions {
   readonly deadLetterTopic: string;
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
+  /**
+   * Wait this long after an append before reading (default 0), so events that arrive one by one go
+   * out as one produce request: each request costs the broker far more than one more message in it.
+   */
+  readonly coalesceMs?: number;
   /** How often a standby instance tries to take over leadership. */
   readonly standbyRetryMs?: number;
   readonly logger?: RelayLogger;
@@ -166,6 +171,7 @@ export class OutboxRelay {
       after,
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
+      coalesceMs: this.options.coalesceMs,
     });
     await Promise.race([this.subscription.done, lockLost]);
   }
