@@ -1,4 +1,5 @@
 import { compileListQuery, type FilterNode, type JsonObject, type ListQuery, ScimError } from '@scimbridge/scim';
+import type { CompanionStatement } from '@scimbridge/event-store';
 import type { Pool, PoolClient } from 'pg';
 
 export type ResourceType = 'User' | 'Group';
@@ -79,12 +80,19 @@ export class ResourcesRepository {
   }
 
   async insert(client: PoolClient, row: ResourceRow): Promise<void> {
-    await this.guardUnique(row.resourceType, () =>
-      client.query(
-        `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
-      ),
-    );
+    const { text, values } = this.insertStatement(row);
+    await this.guardUnique(row.resourceType, () => client.query(text, [...values]));
+  }
+
+  /**
+   * The INSERT of a new resource as a statement to run together with its first events
+   * (PostgresEventStore.appendWith); map its errors with `guardUnique`.
+   */
+  insertStatement(row: ResourceRow): CompanionStatement {
+    return {
+      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10) RETURNING 1`,
+      values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
+    };
   }
 
   async update(client: PoolClient, row: ResourceRow): Promise<void> {
@@ -178,9 +186,10 @@ export class ResourcesRepository {
     return { rows: page.rows.map(fromRow), totalResults: Number(count.rows[0]?.n ?? 0) };
   }
 
-  private async guardUnique(type: ResourceType, write: () => Promise<unknown>): Promise<void> {
+  /** Runs a write; a clash on (directory, type, userName/displayName) becomes SCIM 409 uniqueness. */
+  async guardUnique<T>(type: ResourceType, write: () => Promise<T>): Promise<T> {
     try {
-      await write();
+      return await write();
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && String((error as { constraint?: string }).constraint).includes('unique_key')) {
         throw ScimError.uniqueness(

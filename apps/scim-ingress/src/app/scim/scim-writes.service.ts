@@ -43,7 +43,7 @@ export class ScimWritesService {
 
   async createUser(ctx: ScimContext, body: unknown): Promise<WriteOutcome> {
     const { resource, unknown } = this.validate(ctx, 'User', body);
-    return this.create(ctx, 'User', resource, unknown, async () => undefined);
+    return this.create(ctx, 'User', resource, unknown);
   }
 
   async replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WriteOutcome> {
@@ -86,6 +86,8 @@ export class ScimWritesService {
 
   async createGroup(ctx: ScimContext, body: unknown): Promise<WriteOutcome> {
     const { resource, unknown } = this.validate(ctx, 'Group', body);
+    const hasMembers = Array.isArray(resource['members']) && resource['members'].length > 0;
+    if (!hasMembers) return this.create(ctx, 'Group', resource, unknown);
     return this.create(ctx, 'Group', resource, unknown, async (tx, stored) => {
       const memberIds = groupStateFromResource(stored).memberIds;
       await this.assertMembersAreUsers(tx, ctx, memberIds);
@@ -125,19 +127,24 @@ export class ScimWritesService {
     return { resource: result.resource, unknown: current.unknownAttributes };
   }
 
+  /**
+   * A new resource and its first events. Without further work (users; groups without members) it is
+   * ONE SQL statement (resource row + events, PostgresEventStore.appendWith): one round trip instead
+   * of a pooled BEGIN/INSERT/INSERT/COMMIT — creates are the bulk of a first sync.
+   */
   private async create(
     ctx: ScimContext,
     type: ResourceType,
     resource: ScimResource,
     unknown: JsonObject | null,
-    alsoInTransaction: (tx: EventStoreTransaction, stored: JsonObject) => Promise<void>,
+    alsoInTransaction?: (tx: EventStoreTransaction, stored: JsonObject) => Promise<void>,
   ): Promise<WriteOutcome> {
-    return this.withRetry(async (tx, causation) => {
+    const prepare = (causation: Causation) => {
       const id = randomUUID();
       const stored = withMeta(resource, id, buildMeta({ resourceType: type, id, baseUrl: ctx.baseUrl, created: causation.at, lastModified: causation.at, version: 1 }));
       const events: DecidedEvent[] =
         type === 'User' ? decideUser({ kind: 'ProvisionUser', resource: stored }, INITIAL_USER_STATE) : decideGroup({ kind: 'CreateGroup', resource: stored }, { status: 'absent' });
-      await this.resources.insert(tx.client, {
+      const row: ResourceRow = {
         directoryId: ctx.directoryId,
         resourceType: type,
         id,
@@ -147,9 +154,22 @@ export class ScimWritesService {
         streamVersion: events.length,
         createdAt: causation.at,
         updatedAt: causation.at,
-      });
-      await alsoInTransaction(tx, stored);
+      };
       const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
+      return { stored, events, row, stream };
+    };
+    if (!alsoInTransaction) {
+      const causation = causationOf(ctx);
+      const { stored, events, row, stream } = prepare(causation);
+      const newEvents = toNewEvents(events, causation);
+      // A fresh random id cannot clash with an existing stream, so there is nothing to retry here.
+      await this.resources.guardUnique(type, () => this.store.appendWith(stream, newEvents, { expectedVersion: 0 }, this.resources.insertStatement(row)));
+      return { resource: stored, events: newEvents.map((e) => ({ id: e.id, type: e.type, streamId: stream })) };
+    }
+    return this.withRetry(async (tx, causation) => {
+      const { stored, events, row, stream } = prepare(causation);
+      await this.resources.insert(tx.client, row);
+      await alsoInTransaction(tx, stored);
       return { resource: stored, events: await this.append(tx, stream, events, 0, causation) };
     }, ctx);
   }
@@ -226,13 +246,7 @@ export class ScimWritesService {
 
   private async withRetry(work: (tx: EventStoreTransaction, causation: Causation) => Promise<WriteOutcome>, ctx: ScimContext): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt += 1) {
-      const causation: Causation = {
-        directoryId: ctx.directoryId,
-        organizationId: ctx.organizationId,
-        requestId: ctx.requestId,
-        actor: { kind: 'idp', id: ctx.tokenId },
-        at: new Date(),
-      };
+      const causation = causationOf(ctx);
       try {
         // No savepoints: every conflict is retried as a whole transaction here anyway.
         return await this.store.withTransaction((tx) => work(tx, causation), { savepoints: false });
@@ -243,6 +257,10 @@ export class ScimWritesService {
       }
     }
   }
+}
+
+function causationOf(ctx: ScimContext): Causation {
+  return { directoryId: ctx.directoryId, organizationId: ctx.organizationId, requestId: ctx.requestId, actor: { kind: 'idp', id: ctx.tokenId }, at: new Date() };
 }
 
 /** The values of attributes no schema declares (custom IdP template fields), kept beside the resource. */
