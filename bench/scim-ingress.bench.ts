@@ -33,6 +33,8 @@ const args = process.argv.slice(2);
 const SECONDS = Number(args.find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 10);
 const WARMUP_SECONDS = 2;
 const PROFILE = !args.includes('--no-profile');
+/** `--creates-only`: phases 1 and 2 (serial lookup/create, creates at c=16) and the profile; figures on stderr, no results file. */
+const CREATES_ONLY = args.includes('--creates-only');
 const CONCURRENCY = 16;
 const SAME_GROUP_ADDS_PER_WORKER = 60;
 const MANAGEMENT_KEY = `bench-management-key-${'k'.repeat(32)}`;
@@ -685,6 +687,49 @@ async function main(): Promise<void> {
       await createUser(hot, phase);
       return true;
     }));
+    // CPU profile of a second ingress process while it serves creates at c=16.
+    const profileCreates = async (): Promise<string[]> => {
+      const lines: string[] = [];
+      process.stderr.write('profiling: restarting the ingress with the sampling profiler wrapper…\n');
+      await ingress?.stop();
+      const profileFile = join(dataRoot, 'scim-ingress.cpuprofile');
+      ingress = await startIngressProcess(infra, profileFile);
+      pids.ingress = ingress.child.pid;
+      const profiled = await timedPhase(
+        'profile run: 16 directories',
+        CONCURRENCY,
+        async (w, phase) => {
+          if (phase.measuring && !profilerOn) {
+            profilerOn = true;
+            process.kill(ingress?.child.pid as number, 'SIGUSR2');
+          }
+          await createUser(dirs[w] as Directory, phase);
+          return true;
+        },
+        6,
+      );
+      const profiling = ingress;
+      const written = profiling.waitForLine('BENCH_PROFILE_WRITTEN', 30_000);
+      process.kill(profiling.child.pid as number, 'SIGUSR2');
+      await written;
+      const stats = profiled.ops.get('create user (POST /Users)');
+      if (stats && stats.errors.size > 0) process.stderr.write(`ingress output (last 15 lines):\n${profiling.output.slice(-15).join('\n')}\n`);
+      const profiledCode = codeState();
+      const summary = summariseProfile(profileFile);
+      lines.push(
+        '',
+        '## CPU profile of the ingress: user creates, concurrency 16, 16 directories',
+        '',
+        `V8 sampling profiler in the ingress process (started after ${WARMUP_SECONDS} s warm-up, ${profiled.seconds.toFixed(1)} s window; ${stats ? `${(stats.latencies.length / profiled.seconds).toFixed(0)} creates/s under the profiler` : ''}, ingress CPU ${profiled.cpu?.ingress.toFixed(2)} cores${profiledCode === measuredCode ? '' : `; code at profiling time: ${profiledCode}`}).`,
+        '',
+        summary,
+      );
+      return lines;
+    };
+    if (CREATES_ONLY) {
+      if (PROFILE) process.stderr.write(`${(await profileCreates()).join('\n')}\n`);
+      return;
+    }
 
     // 3. Lookups that find the user (OneLogin's check before an update).
     process.stderr.write('3. lookups (hit) at concurrency 16\n');
@@ -892,42 +937,7 @@ async function main(): Promise<void> {
       for (const [op, s] of phase.ops) if (s.errorSample) lines.push(`First error, ${phase.scenario} ${op}: \`${s.errorSample.replace(/`/g, "'")}\``);
     }
 
-    // CPU profile of a second ingress process while it serves creates at c=16.
-    if (PROFILE) {
-      process.stderr.write('profiling: restarting the ingress with the sampling profiler wrapper…\n');
-      await ingress.stop();
-      const profileFile = join(dataRoot, 'scim-ingress.cpuprofile');
-      ingress = await startIngressProcess(infra, profileFile);
-      pids.ingress = ingress.child.pid;
-      const profiled = await timedPhase(
-        'profile run: 16 directories',
-        CONCURRENCY,
-        async (w, phase) => {
-          if (phase.measuring && !profilerOn) {
-            profilerOn = true;
-            process.kill(ingress?.child.pid as number, 'SIGUSR2');
-          }
-          await createUser(dirs[w] as Directory, phase);
-          return true;
-        },
-        6,
-      );
-      const written = ingress.waitForLine('BENCH_PROFILE_WRITTEN', 30_000);
-      process.kill(ingress.child.pid as number, 'SIGUSR2');
-      await written;
-      const stats = profiled.ops.get('create user (POST /Users)');
-      const profiledCode = codeState();
-      const summary = summariseProfile(profileFile);
-      lines.push(
-        '',
-        '## CPU profile of the ingress: user creates, concurrency 16, 16 directories',
-        '',
-        `V8 sampling profiler in the ingress process (started after ${WARMUP_SECONDS} s warm-up, ${profiled.seconds.toFixed(1)} s window; ${stats ? `${(stats.latencies.length / profiled.seconds).toFixed(0)} creates/s under the profiler` : ''}, ingress CPU ${profiled.cpu?.ingress.toFixed(2)} cores${profiledCode === measuredCode ? '' : `; code at profiling time: ${profiledCode}`}).`,
-        '',
-        summary,
-      );
-      process.stderr.write(`${summary}\n`);
-    }
+    if (PROFILE) lines.push(...(await profileCreates()));
 
     const text = lines.join('\n');
     process.stdout.write(`\n${text}\n`);
