@@ -22,7 +22,9 @@ export async function createServiceApp<C extends BaseServiceConfig>(
 ): Promise<INestApplication> {
   const app = await NestFactory.create(entry.module(config), { ...entry.nestOptions, bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // The signals that mean "stop": Nest's default list also includes SIGUSR2 and others that tools
+  // use for other purposes (diagnostics, profilers), which would close the server under them.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
   entry.configure?.(app, config);
   return app;
 }
