@@ -35,6 +35,7 @@ const WARMUP_SECONDS = 2;
 const PROFILE = !args.includes('--no-profile');
 /** `--creates-only`: phases 1 and 2 (serial lookup/create, creates at c=16) and the profile; figures on stderr, no results file. */
 const CREATES_ONLY = args.includes('--creates-only');
+const WAITS = args.includes('--waits');
 const CONCURRENCY = 16;
 const SAME_GROUP_ADDS_PER_WORKER = 60;
 const MANAGEMENT_KEY = `bench-management-key-${'k'.repeat(32)}`;
@@ -290,6 +291,22 @@ interface CpuSnapshot extends CpuShare {
 let pids: { ingress?: number; postgres?: number; kafka?: number } = {};
 let statsPool: Pool | undefined;
 
+/** `--waits`: what the ingress's PostgreSQL backends are doing during each measured phase (diagnostics). */
+async function sampleWaits(until: number): Promise<string> {
+  const counts = new Map<string, number>();
+  let samples = 0;
+  while (performance.now() < until) {
+    const { rows } = (await statsPool?.query<{ what: string; n: string }>(
+      `SELECT coalesce(state, '?') || ':' || coalesce(wait_event_type || '/' || wait_event, 'cpu') AS what, count(*)::text AS n
+         FROM pg_stat_activity WHERE application_name = 'scim-ingress' GROUP BY 1`,
+    )) ?? { rows: [] };
+    samples += 1;
+    for (const r of rows) counts.set(r.what, (counts.get(r.what) ?? 0) + Number(r.n));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${(v / samples).toFixed(2)}`).join(', ');
+}
+
 async function autovacuumRuns(): Promise<number> {
   const { rows } = (await statsPool?.query<{ n: string }>('SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)::text AS n FROM pg_stat_all_tables')) ?? { rows: [] };
   return Number(rows[0]?.n ?? 0);
@@ -366,8 +383,10 @@ async function timedPhase(
   const before = cpuSnapshot();
   phase.measuring = true;
   phase.started = performance.now();
+  const waits = WAITS ? sampleWaits(phase.started + seconds * 1000) : undefined;
   await run(phase.started + seconds * 1000);
   phase.ended = performance.now();
+  if (waits) process.stderr.write(`    PostgreSQL backends by state/wait event (sampled every 20 ms): ${await waits}\n`);
   phase.measuring = false;
   phase.cpu = cpuShare(before, cpuSnapshot());
   phase.autovacuums = (await autovacuumRuns()) - vacuumsBefore;
