@@ -244,6 +244,35 @@ describe('PostgresEventStore', () => {
     expect(batches).toEqual([5]);
   });
 
+  it("refuses an append from a transaction older than the stream's last append, so readers never see a stream out of order", async () => {
+    const stream = `order:${randomUUID()}`;
+    const since = (await readEverything()).at(-1)?.position;
+    let releaseOld!: () => void;
+    const oldMayAppend = new Promise<void>((resolve) => (releaseOld = resolve));
+    // The old transaction gets its id first (as a writer does that writes something else, or waits on
+    // a lock with its id already assigned), then a younger one appends version 1 and commits.
+    const old = store.withTransaction(async (tx) => {
+      await tx.client.query('SELECT pg_current_xact_id()');
+      await oldMayAppend;
+      await tx.append(stream, [event('Second')], { expectedVersion: 1 });
+    }, { savepoints: false });
+    await new Promise((r) => setTimeout(r, 100));
+    await store.append(stream, [event('First')], { expectedVersion: 0 });
+    releaseOld();
+    await expect(old).rejects.toBeInstanceOf(ConcurrencyError);
+    // Retried as a new transaction it goes through, and readers get the stream in version order.
+    await store.withTransaction((tx) => tx.append(stream, [event('Second')], { expectedVersion: 1 }), { savepoints: false });
+    const read: RecordedEvent[] = [];
+    let after = since;
+    for (;;) {
+      const page = await store.readAll({ after, limit: 1000 });
+      if (page.length === 0) break;
+      read.push(...page.filter((e) => e.streamId === stream));
+      after = page[page.length - 1]?.position;
+    }
+    expect(read.map((e) => [e.type, e.streamVersion])).toEqual([['First', 1], ['Second', 2]]);
+  });
+
   it('refuses to reuse an event id in another stream', async () => {
     const shared = event('Created');
     await store.append(`dup:${randomUUID()}`, [shared], { expectedVersion: 0 });

@@ -193,7 +193,9 @@ export class PostgresEventStore implements EventStore {
    *
    * The events are appended only when the companion returns at least one row, so callers can put an
    * optimistic check into its WHERE clause; when it returns none, nothing is written and
-   * `companionRows` is 0. Versions are computed from `expectedVersion` (0 = a new stream), not read:
+   * `companionRows` is 0. Per-stream order (see appendStatement) holds by construction here: the
+   * caller learnt `expectedVersion` from a read made after that version committed, and this statement's
+   * transaction id is assigned after that read. Versions are computed from `expectedVersion` (0 = a new stream), not read:
    * a stream that moved on meanwhile makes the unique (stream_id, stream_version) key fail the whole
    * statement, reported as a ConcurrencyError. Any other error (e.g. a unique violation of the
    * companion's table) is passed on unchanged, with nothing written.
@@ -362,6 +364,13 @@ export class PostgresEventStore implements EventStore {
   /**
    * One INSERT … SELECT with plain scalar parameters (five per event) and a prepared statement per
    * batch size: cheaper to send and parse than array parameters, and planned once per connection.
+   *
+   * Per-stream order guard: readers go by transaction id (see the class comment), so a stream's next
+   * event must come from a transaction with a larger id than its last one. A transaction whose id was
+   * assigned before that last append committed (it wrote something else first, or waited on a lock
+   * with an id already assigned) would otherwise be read BEFORE the event it follows. Such an append
+   * inserts nothing and is reported as a ConcurrencyError: retried as a new transaction, it gets a
+   * new, larger id.
    */
   private appendStatement(streamId: string, events: readonly NewEvent[], expected: number | null): QueryConfig {
     const values: string[] = [];
@@ -372,12 +381,15 @@ export class PostgresEventStore implements EventStore {
       params.push(e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
     });
     return {
-      name: events.length <= 32 ? `event_store_append_${this.options.schema}_${events.length}` : undefined,
+      name: events.length <= 32 ? `event_store_append_v2_${this.options.schema}_${events.length}` : undefined,
       text: `INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
              SELECT e.id, $1, c.v + e.ord, e.type, e.schema_version, e.data, e.metadata
-               FROM (SELECT coalesce(max(stream_version), 0) AS v FROM ${this.table} WHERE stream_id = $1) AS c,
+               FROM (SELECT coalesce(max(l.stream_version), 0) AS v, max(l.transaction_id) AS x
+                       FROM (SELECT stream_version, transaction_id FROM ${this.table} WHERE stream_id = $1
+                              ORDER BY stream_version DESC LIMIT 1) AS l) AS c,
                     (VALUES ${values.join(', ')}) AS e(id, type, schema_version, data, metadata, ord)
-              WHERE $2::bigint IS NULL OR c.v = $2::bigint
+              WHERE ($2::bigint IS NULL OR c.v = $2::bigint)
+                AND (c.x IS NULL OR c.x < pg_current_xact_id())
              RETURNING stream_version::text`,
       values: params,
     };
