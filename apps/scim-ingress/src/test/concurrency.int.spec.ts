@@ -50,6 +50,9 @@ it('concurrent membership PATCHes to one group all apply, and the events add up 
   expect([...members].sort()).toEqual(expected);
   const settled = await probe.settled(directory.directoryId);
   expect(settled.filter((e) => e.event.type === 'GroupMembershipChanged')).toHaveLength(users.length + removed.length);
+  // And on Kafka the group's stream is in version order, without gaps.
+  const groupEvents = settled.filter((e) => e.event.type.startsWith('Group'));
+  expect(groupEvents.map((e) => Number(e.envelope.sequence))).toEqual(groupEvents.map((_, i) => i + 1));
 }, 60_000);
 
 it('a user deleted while PATCHes add it to groups never stays a member', async () => {
@@ -68,4 +71,24 @@ it('a user deleted while PATCHes add it to groups never stays a member', async (
     const group = await scim('GET', `/Groups/${g}`);
     expect(((group.body['members'] as { value: string }[] | undefined) ?? []).map((m) => m.value)).not.toContain(userId);
   }
+}, 60_000);
+
+it('concurrent PATCHes to one user all apply: each writes on the version it read or retries under the row lock', async () => {
+  const directory = await createDirectory(suite.ingress, 'okta');
+  const scim = scimClient(directory);
+  const userId = String((await scim('POST', '/Users', { userName: 'busy@example.com', active: true })).body['id']);
+  const numbers = Array.from({ length: 16 }, (_, i) => `+1 555 0100 ${String(i).padStart(2, '0')}`);
+  const patches = await Promise.all(
+    numbers.map((value) => scim('PATCH', `/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'phoneNumbers', value: [{ value, type: 'work' }] }] })),
+  );
+  expect(patches.map((r) => r.status)).toEqual(numbers.map(() => 200));
+  const user = await scim('GET', `/Users/${userId}`);
+  expect(((user.body['phoneNumbers'] as { value: string }[]) ?? []).map((p) => p.value).sort()).toEqual([...numbers].sort());
+  expect((user.body['meta'] as { version: string }).version).toBe('W/"17"');
+
+  // One UserUpdated per PATCH, on consecutive stream versions after UserProvisioned.
+  const settled = await probe.settled(directory.directoryId);
+  const userEvents = settled.filter((e) => e.event.type.startsWith('User'));
+  expect(userEvents.map((e) => e.event.type)).toEqual(['UserProvisioned', ...numbers.map(() => 'UserUpdated')]);
+  expect(userEvents.map((e) => Number(e.envelope.sequence))).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
 }, 60_000);

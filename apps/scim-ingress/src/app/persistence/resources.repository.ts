@@ -70,12 +70,22 @@ export class ResourcesRepository {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** The row, locked until the transaction ends: writers to one resource queue up instead of racing. */
+  /**
+   * The row, locked until the transaction ends: writers to one resource queue up instead of racing.
+   *
+   * The queue is an advisory lock on the resource, taken (in the same statement) before the row lock:
+   * waiting for it does not give the transaction an id, so writers of one resource get their ids in
+   * the order they get the lock, and their events are in stream order for readers that go by
+   * transaction id (the event store refuses an append that would break that, see appendStatement).
+   * A FOR UPDATE wait alone can hand out ids before the lock is granted, in another order.
+   */
   async lock(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<ResourceRow | undefined> {
-    const { rows } = await client.query<Row>(
-      `SELECT ${COLUMNS} FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE`,
-      [directoryId, type, id],
-    );
+    const { rows } = await client.query<Row>({
+      name: 'scim_resources_lock',
+      text: `SELECT ${COLUMNS} FROM pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0)) AS queued,
+                    scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE OF scim_resources`,
+      values: [directoryId, type, id],
+    });
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -103,6 +113,26 @@ export class ResourcesRepository {
         [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
       ),
     );
+  }
+
+  /**
+   * The UPDATE of a resource as a statement to run together with its events (appendWith), applied only
+   * if the row is still at the revision and stream version it was read at (optimistic; returns a row
+   * when it applied).
+   */
+  updateStatement(row: ResourceRow, readAt: { revision: number; streamVersion: number }): CompanionStatement {
+    return {
+      text: `UPDATE scim_resources SET resource = $4::jsonb, unknown_attributes = $5::jsonb, revision = $6, stream_version = $7, updated_at = $8, unique_key = $9
+              WHERE directory_id = $1 AND resource_type = $2 AND id = $3 AND revision = $10 AND stream_version = $11 RETURNING 1`,
+      values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource), readAt.revision, readAt.streamVersion],
+    };
+  }
+
+  /** `updateStatement` on its own (a change without events); false when the row moved on meanwhile. */
+  async updateIfUnchanged(row: ResourceRow, readAt: { revision: number; streamVersion: number }): Promise<boolean> {
+    const { text, values } = this.updateStatement(row, readAt);
+    const { rowCount } = await this.guardUnique(row.resourceType, () => this.pool.query(text, [...values]));
+    return rowCount === 1;
   }
 
   async delete(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<void> {

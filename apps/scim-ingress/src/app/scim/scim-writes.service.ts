@@ -26,6 +26,11 @@ const MAX_ATTEMPTS = 8;
 
 type Recorded = WriteOutcome['events'][number];
 
+type UpdatePlan =
+  | { readonly kind: 'unchanged'; readonly unknownChanged: boolean; readonly row: ResourceRow }
+  | { readonly kind: 'silent'; readonly row: ResourceRow }
+  | { readonly kind: 'events'; readonly row: ResourceRow; readonly events: DecidedEvent[] };
+
 /**
  * SCIM writes: validate with libs/scim, decide with the aggregates, then in ONE transaction write the
  * current resource (what GET and filters read) and append the events (what the relay publishes). A
@@ -181,46 +186,103 @@ export class ScimWritesService {
     ifMatch: string | undefined,
     change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
   ): Promise<WriteOutcome> {
+    if (type === 'User') {
+      const done = await this.updateUserOptimistically(ctx, id, ifMatch, change);
+      if (done) return done;
+    }
     return this.withRetry(async (tx, causation) => {
       const current = await this.resources.lock(tx.client, ctx.directoryId, type, id);
       if (!current) throw ScimError.notFound(`${type} ${id} not found`);
-      assertIfMatch(ifMatch, current.revision);
-      const { resource, unknown } = change(current);
-      const next = this.stamp(ctx, type, current, resource, causation.at);
-      const command = { kind: type === 'User' ? 'ReplaceUser' : 'ReplaceGroup', resource: next } as UserCommand & GroupCommand;
-      const events: DecidedEvent[] =
-        type === 'User' ? decideUser(command, userStateOf(current.resource)) : decideGroup(command, groupStateOf(current.resource));
-      const unknownChanged = !isDeepStrictEqual(unknown, current.unknownAttributes);
-      if (events.length === 0) {
-        if (isDeepStrictEqual(withoutMeta(next), withoutMeta(current.resource))) {
-          // Nothing changed at all: no event, no new version (IdPs resend unchanged data).
-          if (unknownChanged) await this.resources.update(tx.client, { ...current, unknownAttributes: unknown });
-          return { resource: current.resource, events: [] };
-        }
-        // The representation changed but not its meaning (e.g. `active` removed, which means active):
-        // the resource is stored as sent with a new version, and there is still nothing to tell apps.
-        await this.resources.update(tx.client, { ...current, resource: next, unknownAttributes: unknown, revision: current.revision + 1, updatedAt: causation.at });
-        return { resource: next, events: [] };
+      const plan = this.planUpdate(ctx, type, current, ifMatch, change, causation.at);
+      if (plan.kind === 'unchanged') {
+        if (plan.unknownChanged) await this.resources.update(tx.client, plan.row);
+        return { resource: current.resource, events: [] };
+      }
+      if (plan.kind === 'silent') {
+        await this.resources.update(tx.client, plan.row);
+        return { resource: plan.row.resource, events: [] };
       }
       if (type === 'Group') {
-        const membership = events.find((e) => e.type === 'GroupMembershipChanged');
+        const membership = plan.events.find((e) => e.type === 'GroupMembershipChanged');
         if (membership) {
           const { added, removed } = membership.data as { added: string[]; removed: string[] };
           await this.assertMembersAreUsers(tx, ctx, added);
           await this.resources.changeMembers(tx.client, ctx.directoryId, id, added, removed);
         }
       }
-      await this.resources.update(tx.client, {
-        ...current,
-        resource: next,
-        unknownAttributes: unknown,
-        revision: current.revision + 1,
-        streamVersion: current.streamVersion + events.length,
-        updatedAt: causation.at,
-      });
+      await this.resources.update(tx.client, plan.row);
       const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
-      return { resource: next, events: await this.append(tx, stream, events, current.streamVersion, causation) };
+      return { resource: plan.row.resource, events: await this.append(tx, stream, plan.events, current.streamVersion, causation) };
     }, ctx);
+  }
+
+  /**
+   * A user update without a transaction: read, decide, then ONE statement that updates the row only if
+   * it is still as read and appends the events with it (appendWith). Users are rarely written by two
+   * requests at once; when they are (undefined here), the caller falls back to the locked path, which
+   * queues writers on the row lock. Groups always take the locked path: their members table is written
+   * too, and IdPs do PATCH one group concurrently.
+   */
+  private async updateUserOptimistically(
+    ctx: ScimContext,
+    id: string,
+    ifMatch: string | undefined,
+    change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
+  ): Promise<WriteOutcome | undefined> {
+    const current = await this.resources.get(ctx.directoryId, 'User', id);
+    if (!current) throw ScimError.notFound(`User ${id} not found`);
+    const causation = causationOf(ctx);
+    const plan = this.planUpdate(ctx, 'User', current, ifMatch, change, causation.at);
+    const readAt = { revision: current.revision, streamVersion: current.streamVersion };
+    if (plan.kind === 'unchanged' && !plan.unknownChanged) return { resource: current.resource, events: [] };
+    if (plan.kind !== 'events') {
+      if (!(await this.resources.updateIfUnchanged(plan.row, readAt))) return undefined;
+      return { resource: plan.kind === 'silent' ? plan.row.resource : current.resource, events: [] };
+    }
+    const stream = streamIds.user(ctx.directoryId, id);
+    const events = toNewEvents(plan.events, causation);
+    try {
+      const result = await this.resources.guardUnique('User', () =>
+        this.store.appendWith(stream, events, { expectedVersion: current.streamVersion }, this.resources.updateStatement(plan.row, readAt)),
+      );
+      if (result.companionRows === 0) return undefined;
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return undefined;
+      throw error;
+    }
+    return { resource: plan.row.resource, events: events.map((e) => ({ id: e.id, type: e.type, streamId: stream })) };
+  }
+
+  /**
+   * What an update of `current` amounts to: `unchanged` (IdPs resend unchanged data: no event, no new
+   * version; only the unknown attributes kept beside the resource may have changed), `silent` (the
+   * representation changed but not its meaning, e.g. `active` removed, which means active: stored with
+   * a new version, nothing to tell apps), or `events`.
+   */
+  private planUpdate(
+    ctx: ScimContext,
+    type: ResourceType,
+    current: ResourceRow,
+    ifMatch: string | undefined,
+    change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
+    at: Date,
+  ): UpdatePlan {
+    assertIfMatch(ifMatch, current.revision);
+    const { resource, unknown } = change(current);
+    const next = this.stamp(ctx, type, current, resource, at);
+    const command = { kind: type === 'User' ? 'ReplaceUser' : 'ReplaceGroup', resource: next } as UserCommand & GroupCommand;
+    const events: DecidedEvent[] = type === 'User' ? decideUser(command, userStateOf(current.resource)) : decideGroup(command, groupStateOf(current.resource));
+    if (events.length === 0) {
+      if (isDeepStrictEqual(withoutMeta(next), withoutMeta(current.resource))) {
+        return { kind: 'unchanged', unknownChanged: !isDeepStrictEqual(unknown, current.unknownAttributes), row: { ...current, unknownAttributes: unknown } };
+      }
+      return { kind: 'silent', row: { ...current, resource: next, unknownAttributes: unknown, revision: current.revision + 1, updatedAt: at } };
+    }
+    return {
+      kind: 'events',
+      events,
+      row: { ...current, resource: next, unknownAttributes: unknown, revision: current.revision + 1, streamVersion: current.streamVersion + events.length, updatedAt: at },
+    };
   }
 
   /** The new canonical resource with id and meta for its next revision. */
