@@ -76,7 +76,7 @@ let userSeq = 0;
 const nextUserName = (): string => `Jane.Doe.${(userSeq += 1).toString().padStart(6, '0')}@example.com`;
 let groupSeq = 0;
 
-// ---- HTTP client: node:http, keep-alive, one socket per worker ----------------------------------------
+// ---- HTTP client: undici Pool, keep-alive, one connection per worker ----------------------------------
 
 interface Reply {
   readonly status: number;
@@ -929,7 +929,7 @@ async function main(): Promise<void> {
       `PostgreSQL ${settings['server_version']} (${infra.postgres.source}, fsync=${settings['fsync']}, synchronous_commit=${settings['synchronous_commit']}, wal_sync_method=${settings['wal_sync_method']}, full_page_writes=${settings['full_page_writes']}) and Kafka (${infra.kafka.source}) on this machine.`,
       `Code measured: ${measuredCode}.`,
       `Baseline on the same server: ${commitLine}.`,
-      `The ingress runs as its own process (\`node -r @swc-node/register apps/scim-ingress/src/main.ts\`, NODE_ENV=production, LOG_LEVEL=warn, DATABASE_POOL_SIZE=20, rate limits raised), ready ${(startupMs / 1000).toFixed(1)} s after spawn; the load generator (node:http, keep-alive, one connection per worker) shares the same 2 cores.`,
+      `The ingress runs as its own process (\`node -r @swc-node/register apps/scim-ingress/src/main.ts\`, NODE_ENV=production, LOG_LEVEL=warn, DATABASE_POOL_SIZE=20, rate limits raised), ready ${(startupMs / 1000).toFixed(1)} s after spawn; the load generator (undici Pool, keep-alive, one connection per worker) shares the same 2 cores.`,
       `Each phase: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s measured (4c: fixed counts). Latency = request sent → response body received, as the client sees it. Errors = non-2xx answers (and 2xx with the wrong result).`,
       '',
       '| operation | concurrency | requests | req/s | p50 ms | p99 ms | errors |',
