@@ -145,6 +145,14 @@ describe('invalid SCIM requests leave no event', () => {
     expect(await eventCount(directory)).toBe(before);
   });
 
+  it('a write to a discovery endpoint is 405 with Allow, in SCIM format', async () => {
+    for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes/User']) {
+      const reply = await scim('PUT', path, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
+      expectScimError(reply, 405, undefined);
+      expect(reply.headers.get('allow')).toBe('GET, HEAD');
+    }
+  });
+
   it('If-Match with the current version applies', async () => {
     const current = await scim('GET', `/Groups/${groupId}`);
     const etag = current.headers.get('etag') as string;

@@ -103,7 +103,8 @@ export class ScimController {
 
   /** Discovery documents are read-only (RFC 7644 §4). */
   @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id'])
-  discoveryIsReadOnly(): never {
+  discoveryIsReadOnly(@Res({ passthrough: true }) res: Response): never {
+    res.setHeader('Allow', 'GET, HEAD');
     throw new ScimError(405, undefined, 'discovery endpoints are read-only: use GET');
   }
 
