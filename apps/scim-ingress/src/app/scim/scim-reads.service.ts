@@ -44,31 +44,28 @@ export class ScimReadsService {
    */
   async searchAll(ctx: ScimContext, body: unknown): Promise<ListResponse> {
     const query = parseSearchRequest(body, { maxCount: this.maxPageSize });
-    const window = { ...query, startIndex: 1, count: query.startIndex - 1 + query.count };
-    const parts: { resources: JsonObject[]; totalResults: number }[] = [];
+    // One list, users then groups; a page is a window into it, read per type with LIMIT/OFFSET — never
+    // more rows than the page, however deep it is.
+    const offset = query.startIndex - 1;
+    const page: JsonObject[] = [];
+    let totalResults = 0;
     let lastError: unknown;
     let failures = 0;
     for (const type of ['User', 'Group'] as const) {
+      const window = { ...query, startIndex: Math.max(0, offset - totalResults) + 1, count: Math.max(0, query.count - page.length) };
       try {
-        const { rows, totalResults } = await this.resources.list(ctx.directoryId, type, window);
-        parts.push({
-          resources: rows.map((row) => projectResource(this.present(ctx, row), { resourceType: type, attributes: query.attributes, excludedAttributes: query.excludedAttributes })),
-          totalResults,
-        });
+        const { rows, totalResults: ofType } = await this.resources.list(ctx.directoryId, type, window);
+        page.push(...rows.map((row) => projectResource(this.present(ctx, row), { resourceType: type, attributes: query.attributes, excludedAttributes: query.excludedAttributes })));
+        totalResults += ofType;
       } catch (error) {
+        // A filter on an attribute only one of the types has: that type contributes nothing.
         if (!(error instanceof ScimError) || error.scimType !== 'invalidFilter') throw error;
         lastError = error;
         failures += 1;
-        parts.push({ resources: [], totalResults: 0 });
       }
     }
-    if (failures === parts.length) throw lastError;
-    const all = parts.flatMap((p) => p.resources);
-    return buildListResponse({
-      resources: all.slice(query.startIndex - 1, query.startIndex - 1 + query.count),
-      totalResults: parts.reduce((n, p) => n + p.totalResults, 0),
-      startIndex: query.startIndex,
-    });
+    if (failures === 2) throw lastError;
+    return buildListResponse({ resources: page, totalResults, startIndex: query.startIndex });
   }
 
   /** A User with its readOnly `groups` (RFC 7643 §4.1.2), as GET and write responses return it. */
