@@ -216,6 +216,16 @@ describe('PostgresEventStore', () => {
       expect(Number((await pool.query(`SELECT count(*) FROM ${table} WHERE name LIKE $1`, [`race-${id}-%`])).rows[0].count)).toBe(1);
     });
 
+    it('refuses an expectedVersion the stream is not at (no gap, no companion write)', async () => {
+      const id = randomUUID();
+      await store.append(`aw:${id}`, [event('Created')], { expectedVersion: 0 });
+      const attempt = store.appendWith(`aw:${id}`, [event('Skipped')], { expectedVersion: 5 }, insertState(id, `n-${id}`));
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(attempt).rejects.toMatchObject({ actualVersion: 1 });
+      expect(await stateRows(id)).toEqual([]);
+      expect((await store.readStream(`aw:${id}`)).map((e) => e.streamVersion)).toEqual([1]);
+    });
+
     it('rejects an expectedVersion that is not a version number before touching the database', async () => {
       await expect(store.appendWith('aw:x', [event('Created')], { expectedVersion: -1 }, insertState('x', 'x'))).rejects.toThrow(/expectedVersion/);
       await expect(store.appendWith('aw:x', [], { expectedVersion: 0 }, insertState('x', 'x'))).rejects.toThrow(/at least one event/);
@@ -271,6 +281,15 @@ describe('PostgresEventStore', () => {
       after = page[page.length - 1]?.position;
     }
     expect(read.map((e) => [e.type, e.streamVersion])).toEqual([['First', 1], ['Second', 2]]);
+  });
+
+  it('lets one transaction append to a stream twice', async () => {
+    const stream = `twice:${randomUUID()}`;
+    await store.withTransaction(async (tx) => {
+      await tx.append(stream, [event('A')], { expectedVersion: 0 });
+      await tx.append(stream, [event('B')], { expectedVersion: 1 });
+    }, { savepoints: false });
+    expect((await store.readStream(stream)).map((e) => [e.type, e.streamVersion])).toEqual([['A', 1], ['B', 2]]);
   });
 
   it('refuses to reuse an event id in another stream', async () => {

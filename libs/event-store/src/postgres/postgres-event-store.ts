@@ -17,6 +17,7 @@ import {
 import { pollingSubscription } from '../subscription';
 
 const UNIQUE_VIOLATION = '23505';
+const NOT_NULL_VIOLATION = '23502';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -214,11 +215,21 @@ export class PostgresEventStore implements EventStore {
       params.push(e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
       return `($${p}::uuid, $${p + 1}::text, $${p + 2}::int, $${p + 3}::jsonb, $${p + 4}::jsonb, ${i + 1})`;
     });
+    // The stream must be at exactly `expectedVersion` (and its last event from an older transaction, see
+    // appendStatement). This statement autocommits with the companion, so a failed check must fail the
+    // whole statement, not just insert nothing: the version becomes NULL and the NOT NULL constraint
+    // aborts it (reported as a ConcurrencyError below).
     const text = `WITH companion AS (${companion.text}),
+      last AS (
+        SELECT coalesce(max(l.stream_version), 0) AS v, max(l.transaction_id) AS x
+          FROM (SELECT stream_version, transaction_id FROM ${this.table} WHERE stream_id = $${base + 1}::text
+                 ORDER BY stream_version DESC LIMIT 1) AS l),
       appended AS (
         INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-        SELECT e.id, $${base + 1}::text, $${base + 2}::bigint + e.ord, e.type, e.schema_version, e.data, e.metadata
-          FROM (VALUES ${values.join(', ')}) AS e(id, type, schema_version, data, metadata, ord)
+        SELECT e.id, $${base + 1}::text,
+               CASE WHEN last.v = $${base + 2}::bigint AND (last.x IS NULL OR last.x <= pg_current_xact_id()) THEN $${base + 2}::bigint + e.ord END,
+               e.type, e.schema_version, e.data, e.metadata
+          FROM last, (VALUES ${values.join(', ')}) AS e(id, type, schema_version, data, metadata, ord)
          WHERE EXISTS (SELECT 1 FROM companion)
         RETURNING 1)
       SELECT (SELECT count(*) FROM companion)::int AS companion_rows, (SELECT count(*) FROM appended)::int AS appended`;
@@ -229,7 +240,8 @@ export class PostgresEventStore implements EventStore {
       this.appended.emit('appended');
       return { nextExpectedVersion: expected + events.length, alreadyAppended: false, companionRows };
     } catch (error) {
-      if (isUniqueViolation(error) && error.constraint === 'events_stream_version_key') {
+      const stale = (error as { code?: unknown; column?: unknown }).code === NOT_NULL_VIOLATION && (error as { column?: unknown }).column === 'stream_version';
+      if (stale || (isUniqueViolation(error) && error.constraint === 'events_stream_version_key')) {
         throw new ConcurrencyError(streamId, expected, await this.streamVersion(streamId));
       }
       if (isUniqueViolation(error) && error.constraint === 'events_event_id_key') throw new DuplicateEventIdError(events.map((e) => e.id));
@@ -370,7 +382,7 @@ export class PostgresEventStore implements EventStore {
    * assigned before that last append committed (it wrote something else first, or waited on a lock
    * with an id already assigned) would otherwise be read BEFORE the event it follows. Such an append
    * inserts nothing and is reported as a ConcurrencyError: retried as a new transaction, it gets a
-   * new, larger id.
+   * new, larger id. (Equal ids: the same transaction appending again, ordered by position.)
    */
   private appendStatement(streamId: string, events: readonly NewEvent[], expected: number | null): QueryConfig {
     const values: string[] = [];
@@ -389,7 +401,7 @@ export class PostgresEventStore implements EventStore {
                               ORDER BY stream_version DESC LIMIT 1) AS l) AS c,
                     (VALUES ${values.join(', ')}) AS e(id, type, schema_version, data, metadata, ord)
               WHERE ($2::bigint IS NULL OR c.v = $2::bigint)
-                AND (c.x IS NULL OR c.x < pg_current_xact_id())
+                AND (c.x IS NULL OR c.x <= pg_current_xact_id())
              RETURNING stream_version::text`,
       values: params,
     };
