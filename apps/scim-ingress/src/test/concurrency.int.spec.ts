@@ -92,3 +92,35 @@ it('concurrent PATCHes to one user all apply: each writes on the version it read
   expect(userEvents.map((e) => e.event.type)).toEqual(['UserProvisioned', ...numbers.map(() => 'UserUpdated')]);
   expect(userEvents.map((e) => Number(e.envelope.sequence))).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
 }, 60_000);
+
+it('users are deleted while their group is PATCHed without pause, and the group stream stays in order', async () => {
+  const directory = await createDirectory(suite.ingress, 'okta');
+  const scim = scimClient(directory);
+  const members = await Promise.all(Array.from({ length: 4 }, async (_, i) => String((await scim('POST', '/Users', { userName: `leaving${i}@example.com` })).body['id'])));
+  const churn = await Promise.all(Array.from({ length: 8 }, async (_, i) => String((await scim('POST', '/Users', { userName: `churn${i}@example.com` })).body['id'])));
+  const groupId = String((await scim('POST', '/Groups', { displayName: 'Busy', members: members.map((value) => ({ value })) })).body['id']);
+
+  // Eight writers add and remove their own member in a loop while the four members are deleted one by one.
+  let deleting = true;
+  const patchStatuses: number[] = [];
+  const writers = churn.map(async (userId) => {
+    for (let add = true; deleting; add = !add) {
+      const op = add ? { op: 'add', path: 'members', value: [{ value: userId }] } : { op: 'remove', path: `members[value eq "${userId}"]` };
+      patchStatuses.push((await scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [op] })).status);
+    }
+  });
+  const deletes: number[] = [];
+  for (const userId of members) deletes.push((await scim('DELETE', `/Users/${userId}`)).status);
+  deleting = false;
+  await Promise.all(writers);
+
+  expect(deletes).toEqual([204, 204, 204, 204]);
+  expect(patchStatuses.length).toBeGreaterThan(8);
+  expect(patchStatuses.every((s) => s === 200)).toBe(true);
+  const group = await scim('GET', `/Groups/${groupId}`);
+  const left = ((group.body['members'] as { value: string }[] | undefined) ?? []).map((m) => m.value);
+  for (const userId of members) expect(left).not.toContain(userId);
+  const settled = await probe.settled(directory.directoryId);
+  const groupEvents = settled.filter((e) => e.event.type.startsWith('Group'));
+  expect(groupEvents.map((e) => Number(e.envelope.sequence))).toEqual(groupEvents.map((_, i) => i + 1));
+}, 90_000);

@@ -80,6 +80,7 @@ export class ResourcesRepository {
    * A FOR UPDATE wait alone can hand out ids before the lock is granted, in another order.
    */
   async lock(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<ResourceRow | undefined> {
+    // (pg_advisory_xact_lock is re-entrant: a resource already queued on by `queue` is not waited for twice.)
     const { rows } = await client.query<Row>({
       name: 'scim_resources_lock',
       text: `SELECT ${COLUMNS} FROM pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0)) AS queued,
@@ -87,6 +88,11 @@ export class ResourcesRepository {
       values: [directoryId, type, id],
     });
     return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Only the advisory lock of `lock`: queues behind the resource's writers without a row lock or a transaction id. */
+  async queue(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<void> {
+    await client.query({ name: 'scim_resources_queue', text: `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))`, values: [directoryId, type, id] });
   }
 
   async insert(client: PoolClient, row: ResourceRow): Promise<void> {

@@ -64,12 +64,23 @@ export class ScimWritesService {
 
   async deleteUser(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<WriteOutcome> {
     return this.withRetry(async (tx, causation) => {
+      // Queue on the user and on each of its groups BEFORE any row lock or write gives this transaction
+      // its id: every earlier writer of those streams then has a smaller id, as the event store's order
+      // guard requires. (Locking the user row first and then waiting for busy groups gave the delete an
+      // id older than the PATCHes it waited for; its group appends were refused until retries ran out.)
+      await this.resources.queue(tx.client, ctx.directoryId, 'User', id);
+      const queuedGroups = await this.resources.groupIdsOfUser(tx.client, ctx.directoryId, id);
+      for (const groupId of queuedGroups) await this.resources.queue(tx.client, ctx.directoryId, 'Group', groupId);
       const current = await this.resources.lock(tx.client, ctx.directoryId, 'User', id);
       if (!current) throw ScimError.notFound(`User ${id} not found`);
       assertIfMatch(ifMatch, current.revision);
+      const groupIds = await this.resources.groupIdsOfUser(tx.client, ctx.directoryId, id);
+      const joined = groupIds.find((g) => !queuedGroups.includes(g));
+      // Added to another group meanwhile: start again, queueing on that group too.
+      if (joined !== undefined) throw new ConcurrencyError(streamIds.group(ctx.directoryId, joined), 'any', -1);
       const recorded: Recorded[] = [];
       // The user leaves every group first, so no group ever lists a user that is gone.
-      for (const groupId of await this.resources.groupIdsOfUser(tx.client, ctx.directoryId, id)) {
+      for (const groupId of groupIds) {
         const group = await this.resources.lock(tx.client, ctx.directoryId, 'Group', groupId);
         if (!group) continue;
         const command: GroupCommand = { kind: 'RemoveMembers', userIds: [id] };
@@ -247,7 +258,7 @@ export class ScimWritesService {
       );
       if (result.companionRows === 0) return undefined;
     } catch (error) {
-      if (error instanceof ConcurrencyError) return undefined;
+      if (error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code))) return undefined;
       throw error;
     }
     return { resource: plan.row.resource, events: events.map((e) => ({ id: e.id, type: e.type, streamId: stream })) };

@@ -53,7 +53,10 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       error = new ScimError(exception.getStatus(), undefined, exception.message);
     } else if (!(exception instanceof ScimError)) {
-      this.logger.error(`SCIM request failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+      // The request id (also in the response's X-Request-Id and the directory's request log) ties this
+      // line to the request when no per-request logger is mounted (LOG_LEVEL above info).
+      const requestId = (req as ScimRequest).scim?.requestId ?? String(http.getResponse<Response>().getHeader('X-Request-Id') ?? 'unknown');
+      this.logger.error(`SCIM request ${requestId} failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     }
     sendScimError(req, res, error);
   }
