@@ -5,7 +5,13 @@ export class ConcurrencyError extends Error {
     readonly expectedVersion: number | 'any' | 'no_stream',
     readonly actualVersion: number,
   ) {
-    super(`stream ${streamId} is at version ${actualVersion}, expected ${String(expectedVersion)}`);
+    super(
+      actualVersion === expectedVersion
+        ? // The version matched, yet nothing was appended: the stream's last event came from a younger
+          // transaction (see PostgresEventStore's order guard). A new transaction will do.
+          `stream ${streamId} is at version ${actualVersion} as expected, but its last event was written by a younger transaction; retry in a new transaction`
+        : `stream ${streamId} is at version ${actualVersion}, expected ${String(expectedVersion)}`,
+    );
     this.name = 'ConcurrencyError';
   }
 }

@@ -325,7 +325,10 @@ export class ScimWritesService {
         return await this.store.withTransaction((tx) => work(tx, causation), { savepoints: false });
       } catch (error) {
         const retryable = error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
-        if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+        if (!retryable) throw error;
+        // Still conflicting after every attempt: a 503 tells the IdP to send it again later (it would
+        // treat a 500 as a failure of ours); nothing was written.
+        if (attempt >= MAX_ATTEMPTS) throw new ScimError(503, undefined, 'too many concurrent changes to this resource; retry the request');
         await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
     }

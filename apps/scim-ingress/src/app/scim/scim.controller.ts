@@ -58,7 +58,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
       const requestId = (req as ScimRequest).scim?.requestId ?? String(http.getResponse<Response>().getHeader('X-Request-Id') ?? 'unknown');
       this.logger.error(`SCIM request ${requestId} failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     }
-    sendScimError(req, res, error);
+    sendScimError(req, res, error, error instanceof ScimError && error.status === 503 ? { 'Retry-After': '1' } : {});
   }
 }
 
