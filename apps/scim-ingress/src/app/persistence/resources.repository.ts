@@ -33,6 +33,8 @@ interface Row {
 
 const COLUMNS = 'directory_id, resource_type, id, resource, unknown_attributes, revision, stream_version, created_at, updated_at';
 const UNIQUE_VIOLATION = '23505';
+/** The per-resource queue of `lock` and `queue` ($1 directory, $2 type, $3 id): one key for both. */
+const QUEUE_LOCK = `pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))`;
 
 const fromRow = (r: Row): ResourceRow => ({
   directoryId: r.directory_id,
@@ -83,7 +85,7 @@ export class ResourcesRepository {
     // (pg_advisory_xact_lock is re-entrant: a resource already queued on by `queue` is not waited for twice.)
     const { rows } = await client.query<Row>({
       name: 'scim_resources_lock',
-      text: `SELECT ${COLUMNS} FROM pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0)) AS queued,
+      text: `SELECT ${COLUMNS} FROM ${QUEUE_LOCK} AS queued,
                     scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE OF scim_resources`,
       values: [directoryId, type, id],
     });
@@ -92,7 +94,7 @@ export class ResourcesRepository {
 
   /** Only the advisory lock of `lock`: queues behind the resource's writers without a row lock or a transaction id. */
   async queue(client: PoolClient, directoryId: string, type: ResourceType, id: string): Promise<void> {
-    await client.query({ name: 'scim_resources_queue', text: `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))`, values: [directoryId, type, id] });
+    await client.query({ name: 'scim_resources_queue', text: `SELECT ${QUEUE_LOCK}`, values: [directoryId, type, id] });
   }
 
   async insert(client: PoolClient, row: ResourceRow): Promise<void> {
