@@ -20,7 +20,7 @@
  * Writes bench/results/scim-ingress.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -745,6 +745,8 @@ async function main(): Promise<void> {
       if (stats && stats.errors.size > 0) process.stderr.write(`ingress output (last 15 lines):\n${profiling.output.slice(-15).join('\n')}\n`);
       const profiledCode = codeState();
       const summary = summariseProfile(profileFile);
+      // `--keep-profile`: the raw profile survives the run (tmp/scim-ingress.cpuprofile) for a closer look.
+      if (args.includes('--keep-profile')) copyFileSync(profileFile, join(root, 'tmp', 'scim-ingress.cpuprofile'));
       lines.push(
         '',
         '## CPU profile of the ingress: user creates, concurrency 16, 16 directories',

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigValidationError, describeConfig, loadConfig, type BaseServiceConfig } from './config/service-config';
 
@@ -11,6 +11,8 @@ export interface ServiceEntry<C extends BaseServiceConfig> {
   readonly module: (config: C) => DynamicModule;
   /** Options for NestFactory.create (e.g. `bodyParser: false` for a service that parses bodies itself). */
   readonly nestOptions?: Omit<NestApplicationOptions, 'bufferLogs'>;
+  /** The HTTP platform (e.g. a FastifyAdapter); Express when absent. */
+  readonly httpAdapter?: (config: C) => AbstractHttpAdapter;
   /** Runs after the app is created and before it listens: app-level middleware that needs DI. */
   readonly configure?: (app: INestApplication, config: C) => void;
 }
@@ -20,7 +22,9 @@ export async function createServiceApp<C extends BaseServiceConfig>(
   entry: ServiceEntry<C>,
   config: C,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(entry.module(config), { ...entry.nestOptions, bufferLogs: true });
+  const options = { ...entry.nestOptions, bufferLogs: true };
+  const module = entry.module(config);
+  const app = entry.httpAdapter ? await NestFactory.create(module, entry.httpAdapter(config), options) : await NestFactory.create(module, options);
   app.useLogger(app.get(Logger));
   // The signals that mean "stop": Nest's default list also includes SIGUSR2 and others that tools
   // use for other purposes (diagnostics, profilers), which would close the server under them.

@@ -1,12 +1,11 @@
-import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { json } from 'body-parser';
-import type { NextFunction, Request, Response } from 'express';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Topics } from '@scimbridge/contracts';
 import { OutboxRelay, PostgresEventStore, type RecordedEvent, type RelayMessage } from '@scimbridge/event-store';
 import { BACKGROUND_WORKERS, BackgroundWorkersHost, contractsMessageMapper, type BackgroundWorker } from '@scimbridge/messaging';
 import { KAFKA_CLIENT, PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService, ORGANIZATION_CREATED } from './management/directory.service';
@@ -143,28 +142,11 @@ export class AppModule {
   }
 }
 
-/** Body parsing is ours: SCIM bodies through the gateway (any JSON media type, SCIM errors), /api as JSON. */
-function configureHttp(app: INestApplication, config: scimIngressConfig): void {
-  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
-  // Our ETags are resource versions (meta.version); Express's body-hash ETags would contradict them.
-  express.set('etag', false);
-  express.set('x-powered-by', false);
-  const gateway = app.get(ScimGateway);
-  const parseManagementJson = json({ limit: config.SCIM_MAX_BODY_BYTES });
-  app.use(gateway.handle);
-  app.use('/api', (req: Request, res: Response, next: NextFunction) =>
-    parseManagementJson(req, res, (error?: unknown) => {
-      if (!error) return next();
-      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
-      res.status(tooLarge ? 413 : 400).json({ statusCode: tooLarge ? 413 : 400, error: tooLarge ? 'Payload Too Large' : 'Bad Request', message: tooLarge ? 'request body too large' : 'request body is not valid JSON' });
-    }),
-  );
-}
-
 export const scimIngressEntry: ServiceEntry<scimIngressConfig> = {
   serviceName: SERVICE_NAME,
   configClass: scimIngressConfig,
   module: (config) => AppModule.forRoot(config),
+  httpAdapter: ingressHttpAdapter,
   nestOptions: { bodyParser: false },
-  configure: configureHttp,
+  configure: configureIngressHttp,
 };

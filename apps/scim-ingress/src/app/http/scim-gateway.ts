@@ -1,6 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { json } from 'body-parser';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { PROVIDERS, ScimError, type ProviderId } from '@scimbridge/scim';
 import { hashToken } from '../management/directory.service';
@@ -22,22 +21,41 @@ export interface ScimGatewayOptions {
   readonly authFailuresPerMinute: number;
 }
 
-/** Where the gateway leaves the authenticated context for the controllers. */
-export interface ScimRequest extends Request {
-  scim?: ScimContext;
+/** What the gateway knows about a request under a SCIM base URL, from its first hook to the request log. */
+export interface ScimRequestState {
+  readonly requestId: string;
+  readonly started: bigint;
+  readonly receivedAt: Date;
+  /** The path below the SCIM base URL (`/Users/…`). */
+  readonly subPath: string;
+  /** Set once the directory is known to exist: only then is the request logged (to that directory). */
+  logDirectory?: string;
+  tokenId: string | null;
+  /** Set once authenticated and within the rate limit: what the controllers work with. */
+  context?: ScimContext;
+  events: WriteOutcome['events'];
+  error: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by ScimGateway on every request under a SCIM base URL; null elsewhere. */
+    scimState: ScimRequestState | null;
+  }
 }
 
 /** Controllers report what a write did here, for the request log. */
-export function recordOutcome(res: Response, outcome: WriteOutcome): void {
-  res.locals['scimEvents'] = outcome.events;
+export function recordOutcome(req: FastifyRequest, outcome: WriteOutcome): void {
+  if (req.scimState) req.scimState.events = outcome.events;
 }
 
 /**
  * Everything that happens to a SCIM request before a controller sees it, in the order that keeps
  * unauthenticated traffic cheap: a per-address limit on failed authentications, bearer-token
- * authentication against the directory in the path, the directory's request rate limit, then the body
- * (any content type parsed as JSON, size-capped). Every request of a known directory is written to its
- * request log when the response finishes.
+ * authentication against the directory in the path, then the directory's request rate limit. It runs as
+ * Fastify `onRequest` hook, i.e. before the body is read (the body is parsed afterwards by the ingress's
+ * content-type parser, size-capped). Every request of a known directory is written to its request log
+ * when the response has been sent (`onResponse` hook).
  *
  * Rate limiting is rate-limiter-flexible's in-memory limiter: limits hold per ingress replica (a
  * replica-wide limit would need a shared store, e.g. its Postgres limiter, at a query per request).
@@ -45,7 +63,6 @@ export function recordOutcome(res: Response, outcome: WriteOutcome): void {
 export class ScimGateway {
   private readonly authFailures: RateLimiterMemory;
   private readonly directoryRate: BurstyRateLimiter;
-  private readonly parseJson: ReturnType<typeof json>;
   private readonly touched = new Map<string, number>();
 
   constructor(
@@ -59,98 +76,99 @@ export class ScimGateway {
       new RateLimiterMemory({ keyPrefix: 'dir', points: options.ratePerSecond, duration: 1 }),
       new RateLimiterMemory({ keyPrefix: 'dir-burst', points: options.burst, duration: Math.max(1, Math.ceil(options.burst / options.ratePerSecond)) }),
     );
-    this.parseJson = json({ type: () => true, limit: options.maxBodyBytes, strict: false });
   }
 
-  /** Express middleware; other paths pass straight through. */
-  readonly handle = (req: Request, res: Response, next: NextFunction): void => {
-    const match = SCIM_PATH.exec(req.path);
-    if (!match) return next();
+  /** Fastify `onRequest` hook; other paths pass straight through. */
+  readonly onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const url = request.url;
+    const queryAt = url.indexOf('?');
+    const match = SCIM_PATH.exec(queryAt < 0 ? url : url.slice(0, queryAt));
+    if (!match) return undefined;
+    const headerId = request.headers['x-request-id'];
+    const state: ScimRequestState = {
+      requestId: typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID(),
+      started: process.hrtime.bigint(),
+      receivedAt: new Date(),
+      subPath: match[2] ?? '/',
+      tokenId: null,
+      events: [],
+      error: null,
+    };
+    request.scimState = state;
+    reply.header('X-Request-Id', state.requestId);
     let directoryId: string;
     try {
       directoryId = decodeURIComponent(match[1] as string);
     } catch {
-      return sendScimError(req, res, ScimError.notFound('no such directory'));
+      return sendScimError(request, reply, ScimError.notFound('no such directory'));
     }
-    void this.gate(req as ScimRequest, res, next, directoryId, match[2] ?? '/');
-  };
-
-  private async gate(req: ScimRequest, res: Response, next: NextFunction, directoryId: string, subPath: string): Promise<void> {
-    const started = process.hrtime.bigint();
-    const receivedAt = new Date();
-    const headerId = req.headers['x-request-id'];
-    const requestId = typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    let logDirectory: string | undefined;
-    let tokenId: string | null = null;
-    res.on('finish', () => {
-      if (logDirectory === undefined) return;
-      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-      this.requestLog.record({
-        directoryId: logDirectory,
-        requestId,
-        receivedAt,
-        method: req.method,
-        path: `${subPath}${query}`,
-        status: res.statusCode,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
-        tokenId,
-        events: (res.locals['scimEvents'] as WriteOutcome['events'] | undefined) ?? [],
-        requestBody: req.body === undefined ? undefined : redactBody(req.body),
-        error: (res.locals['scimError'] as string | null | undefined) ?? null,
-      });
-    });
     try {
-      const address = req.socket.remoteAddress ?? 'unknown';
+      const address = request.socket.remoteAddress ?? 'unknown';
       const blocked = await this.authFailures.get(address);
       if (blocked && blocked.remainingPoints <= 0) {
-        return sendScimError(req, res, new ScimError(429, undefined, 'too many failed authentications; try again later'), {
+        return sendScimError(request, reply, new ScimError(429, undefined, 'too many failed authentications; try again later'), {
           'Retry-After': String(Math.max(1, Math.ceil(blocked.msBeforeNext / 1000))),
         });
       }
-      const grant = await this.authenticate(req, directoryId);
+      const grant = await this.authenticate(request, directoryId);
       if (!grant) {
         await this.authFailures.penalty(address, 1);
-        if (await this.directories.directory(directoryId).catch(() => undefined)) logDirectory = directoryId;
-        return sendScimError(req, res, new ScimError(401, undefined, 'missing, invalid, revoked or expired bearer token, or directory disabled'), {
+        if (await this.directories.directory(directoryId).catch(() => undefined)) state.logDirectory = directoryId;
+        return sendScimError(request, reply, new ScimError(401, undefined, 'missing, invalid, revoked or expired bearer token, or directory disabled'), {
           'WWW-Authenticate': 'Bearer realm="scimbridge", error="invalid_token"',
         });
       }
-      logDirectory = directoryId;
-      tokenId = grant.tokenId;
+      state.logDirectory = directoryId;
+      state.tokenId = grant.tokenId;
       this.touch(grant);
       try {
         await this.directoryRate.consume(directoryId);
       } catch (rejection) {
         const wait = rejection instanceof RateLimiterRes ? rejection.msBeforeNext : 1000;
-        return sendScimError(req, res, new ScimError(429, undefined, 'request rate limit of this directory exceeded'), {
+        return sendScimError(request, reply, new ScimError(429, undefined, 'request rate limit of this directory exceeded'), {
           'Retry-After': String(Math.max(1, Math.ceil(wait / 1000))),
         });
       }
-      req.scim = {
+      state.context = {
         directoryId,
         organizationId: grant.organizationId,
         provider: (PROVIDERS as readonly string[]).includes(grant.provider) ? (grant.provider as ProviderId) : 'generic',
         tokenId: grant.tokenId,
-        requestId,
+        requestId: state.requestId,
         baseUrl: `${this.options.publicUrl.replace(/\/+$/, '')}/directory/${encodeURIComponent(directoryId)}/scim/v2`,
       };
-      this.parseJson(req, res, (error?: unknown) => {
-        if (!error) return next();
-        const type = (error as { type?: string }).type;
-        if (type === 'entity.too.large') {
-          return sendScimError(req, res, new ScimError(413, undefined, `request body larger than ${this.options.maxBodyBytes} bytes`));
-        }
-        return sendScimError(req, res, ScimError.invalidSyntax('the request body is not valid JSON'));
-      });
     } catch (error) {
-      sendScimError(req, res, error);
+      return sendScimError(request, reply, error);
     }
-  }
+    return undefined;
+  };
+
+  /** Fastify `onResponse` hook: the request log entry of a request to a known directory. */
+  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const state = request.scimState;
+    if (state?.logDirectory !== undefined) {
+      const url = request.url;
+      const queryAt = url.indexOf('?');
+      this.requestLog.record({
+        directoryId: state.logDirectory,
+        requestId: state.requestId,
+        receivedAt: state.receivedAt,
+        method: request.method,
+        path: `${state.subPath}${queryAt < 0 ? '' : url.slice(queryAt)}`,
+        status: reply.statusCode,
+        latencyMs: Number(process.hrtime.bigint() - state.started) / 1e6,
+        tokenId: state.tokenId,
+        events: state.events,
+        requestBody: request.body === undefined || request.body === null ? undefined : redactBody(request.body),
+        error: state.error,
+      });
+    }
+    done();
+  };
 
   /** The grant of a valid token for this very directory, else undefined (every failure looks the same). */
-  private async authenticate(req: Request, directoryId: string): Promise<TokenGrant | undefined> {
-    const match = BEARER.exec(String(req.headers.authorization ?? ''));
+  private async authenticate(request: FastifyRequest, directoryId: string): Promise<TokenGrant | undefined> {
+    const match = BEARER.exec(String(request.headers.authorization ?? ''));
     if (!match) return undefined;
     const presented = hashToken(match[1] as string);
     // Looked up by hash (an index probe reveals nothing about the secret), then compared in constant time.

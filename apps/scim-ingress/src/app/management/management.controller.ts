@@ -21,7 +21,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { SERVICE_CONFIG } from '@scimbridge/service-kit';
 import { DirectoryRejection } from '../domain/directory.decider';
 import type { DirectoryRow, TokenRow } from '../persistence/directories.repository';
@@ -41,7 +41,7 @@ export class ManagementKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const header = String(context.switchToHttp().getRequest<Request>().headers.authorization ?? '');
+    const header = String(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthorizedException('Authorization: Bearer <management API key> required');
     const presented = createHash('sha256').update(match[1] as string).digest();

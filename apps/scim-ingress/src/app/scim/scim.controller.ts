@@ -1,26 +1,5 @@
-import {
-  All,
-  ArgumentsHost,
-  Body,
-  Catch,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  HttpException,
-  Logger,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-  type ExceptionFilter,
-} from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { All, Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import {
   buildResourceType,
   buildResourceTypes,
@@ -31,36 +10,14 @@ import {
   ScimError,
   type JsonObject,
 } from '@scimbridge/scim';
-import { responseType, sendScimError } from '../http/content-negotiation';
-import { recordOutcome, type ScimRequest } from '../http/scim-gateway';
+import { responseType, ScimErrorWithHeaders } from '../http/content-negotiation';
+import { recordOutcome } from '../http/scim-gateway';
 import type { ResourceType } from '../persistence/resources.repository';
 import type { ScimContext, WriteOutcome } from './scim-context';
 import { ScimReadsService } from './scim-reads.service';
 import { ScimWritesService } from './scim-writes.service';
 
 type QueryParams = Record<string, string | string[] | undefined>;
-
-/** Every failure under the SCIM base URL leaves as a SCIM Error, whatever threw it. */
-@Catch()
-export class ScimExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Scim');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    let error = exception;
-    if (exception instanceof HttpException) {
-      error = new ScimError(exception.getStatus(), undefined, exception.message);
-    } else if (!(exception instanceof ScimError)) {
-      // The request id (also in the response's X-Request-Id and the directory's request log) ties this
-      // line to the request when no per-request logger is mounted (LOG_LEVEL above info).
-      const requestId = (req as ScimRequest).scim?.requestId ?? String(http.getResponse<Response>().getHeader('X-Request-Id') ?? 'unknown');
-      this.logger.error(`SCIM request ${requestId} failed: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
-    }
-    sendScimError(req, res, error, error instanceof ScimError && error.status === 503 ? { 'Retry-After': '1' } : {});
-  }
-}
 
 /** Resource endpoint names as they appear in paths (matched case-insensitively by Express). */
 const TYPES: Record<string, ResourceType> = { users: 'User', groups: 'Group' };
@@ -71,7 +28,6 @@ const TYPES: Record<string, ResourceType> = { users: 'User', groups: 'Group' };
  * HTTP answer (status, Location, ETag, media type).
  */
 @Controller('directory/:directoryId/scim/v2')
-@UseFilters(ScimExceptionFilter)
 export class ScimController {
   constructor(
     private readonly reads: ScimReadsService,
@@ -79,80 +35,73 @@ export class ScimController {
   ) {}
 
   @Get('ServiceProviderConfig')
-  serviceProviderConfig(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+  serviceProviderConfig(@Req() req: Request, @Res({ passthrough: true }) res: Response): JsonObject {
     const ctx = contextOf(req);
     return this.send(req, res, buildServiceProviderConfig({ baseUrl: ctx.baseUrl, filterMaxResults: this.reads.maxPageSize }));
   }
 
   @Get('ResourceTypes')
-  resourceTypes(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+  resourceTypes(@Req() req: Request, @Res({ passthrough: true }) res: Response): JsonObject {
     return this.send(req, res, buildResourceTypes({ baseUrl: contextOf(req).baseUrl }) as unknown as JsonObject);
   }
 
   @Get('ResourceTypes/:id')
-  resourceType(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
+  resourceType(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
     return this.send(req, res, buildResourceType(id, { baseUrl: contextOf(req).baseUrl }));
   }
 
   @Get('Schemas')
-  schemas(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response): JsonObject {
+  schemas(@Req() req: Request, @Res({ passthrough: true }) res: Response): JsonObject {
     return this.send(req, res, buildSchemas({ baseUrl: contextOf(req).baseUrl }) as unknown as JsonObject);
   }
 
   @Get('Schemas/:id')
-  schema(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
+  schema(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): JsonObject {
     return this.send(req, res, buildSchema(id, { baseUrl: contextOf(req).baseUrl }));
-  }
-
-  /** Discovery documents are read-only (RFC 7644 §4). */
-  @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id'])
-  discoveryIsReadOnly(@Res({ passthrough: true }) res: Response): never {
-    res.setHeader('Allow', 'GET, HEAD');
-    throw new ScimError(405, undefined, 'discovery endpoints are read-only: use GET');
   }
 
   /** Root-level search (RFC 7644 §3.4.3): users, then groups. */
   @Post('.search')
   @HttpCode(200)
-  async searchAll(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<JsonObject> {
+  async searchAll(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<JsonObject> {
     return this.send(req, res, (await this.reads.searchAll(contextOf(req), body)) as unknown as JsonObject);
   }
 
   @Get(':type')
-  async list(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Query() query: QueryParams): Promise<JsonObject> {
+  async list(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Query() query: QueryParams): Promise<JsonObject> {
     return this.send(req, res, (await this.reads.list(contextOf(req), typeOf(type), query)) as unknown as JsonObject);
   }
 
   @Post(':type/.search')
   @HttpCode(200)
-  async search(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
+  async search(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
     return this.send(req, res, (await this.reads.search(contextOf(req), typeOf(type), body)) as unknown as JsonObject);
   }
 
   @Get(':type/:id')
-  async get(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Query() query: QueryParams): Promise<JsonObject> {
+  async get(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Query() query: QueryParams): Promise<JsonObject> {
     const { resource, revision } = await this.reads.get(contextOf(req), typeOf(type), id, query);
-    res.setHeader('ETag', formatETag(revision));
+    res.header('ETag', formatETag(revision));
     return this.send(req, res, resource);
   }
 
   @Post(':type')
-  async create(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
+  async create(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Body() body: unknown): Promise<JsonObject> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.createUser(ctx, body) : await this.writes.createGroup(ctx, body);
-    res.status(201);
+    res.code(201);
     return this.respondWith(req, res, outcome, typeOf(type));
   }
 
   @Put(':type/:id')
-  async replace(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
+  async replace(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.replaceUser(ctx, id, body, ifMatch) : await this.writes.replaceGroup(ctx, id, body, ifMatch);
     return this.respondWith(req, res, outcome, typeOf(type));
   }
 
   @Patch(':type/:id')
-  async patch(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
+  async patch(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string): Promise<JsonObject> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.patchUser(ctx, id, body, ifMatch) : await this.writes.patchGroup(ctx, id, body, ifMatch);
     return this.respondWith(req, res, outcome, typeOf(type));
@@ -160,26 +109,27 @@ export class ScimController {
 
   @Delete(':type/:id')
   @HttpCode(204)
-  async remove(@Req() req: ScimRequest, @Res({ passthrough: true }) res: Response, @Param('type') type: string, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+  async remove(@Req() req: Request, @Param('type') type: string, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
     const ctx = contextOf(req);
     const outcome = typeOf(type) === 'User' ? await this.writes.deleteUser(ctx, id, ifMatch) : await this.writes.deleteGroup(ctx, id, ifMatch);
-    recordOutcome(res, outcome);
+    recordOutcome(req, outcome);
   }
 
-  @All('*path')
-  unknown(): never {
-    throw ScimError.notFound('no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)');
+  @All('*')
+  unknown(@Req() req: Request): never {
+    const path = req.scimState?.subPath ?? '';
+    throw readOnlyDiscovery(path.split('/')[1] ?? '') ?? ScimError.notFound('no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)');
   }
 
-  private async respondWith(req: ScimRequest, res: Response, outcome: WriteOutcome, type: ResourceType): Promise<JsonObject> {
-    recordOutcome(res, outcome);
+  private async respondWith(req: Request, res: Response, outcome: WriteOutcome, type: ResourceType): Promise<JsonObject> {
+    recordOutcome(req, outcome);
     const stored = outcome.resource as JsonObject;
     // The whole resource, as GET returns it (RFC 7644 §3.5.1): a user's groups included.
     // A user just created is in no group yet: no lookup for it.
     const resource = type === 'User' && res.statusCode !== 201 ? await this.reads.withGroups(contextOf(req), stored) : stored;
     const meta = resource['meta'] as { version?: string; location?: string } | undefined;
-    if (meta?.version) res.setHeader('ETag', meta.version);
-    if (res.statusCode === 201 && meta?.location) res.setHeader('Location', meta.location);
+    if (meta?.version) res.header('ETag', meta.version);
+    if (res.statusCode === 201 && meta?.location) res.header('Location', meta.location);
     return this.send(req, res, resource);
   }
 
@@ -189,13 +139,25 @@ export class ScimController {
   }
 }
 
-function contextOf(req: ScimRequest): ScimContext {
-  if (!req.scim) throw new Error('SCIM request reached a controller without passing the gateway');
-  return req.scim;
+function contextOf(req: Request): ScimContext {
+  const context = req.scimState?.context;
+  if (!context) throw new Error('SCIM request reached a controller without passing the gateway');
+  return context;
 }
 
 function typeOf(segment: string): ResourceType {
   const type = TYPES[segment.toLowerCase()];
-  if (!type) throw ScimError.notFound(`no such SCIM endpoint /${segment}`);
+  if (!type) throw readOnlyDiscovery(segment) ?? ScimError.notFound(`no such SCIM endpoint /${segment}`);
   return type;
+}
+
+const DISCOVERY = new Set(['serviceproviderconfig', 'resourcetypes', 'schemas']);
+
+/**
+ * Discovery documents are read-only (RFC 7644 §4): a write to one is a 405 with `Allow`. Writes reach
+ * the resource routes (`:type`, `:type/:id`) or the catch-all, which is where they are told apart.
+ */
+function readOnlyDiscovery(segment: string): ScimError | undefined {
+  if (!DISCOVERY.has(segment.toLowerCase())) return undefined;
+  return new ScimErrorWithHeaders(405, undefined, 'discovery endpoints are read-only: use GET', { Allow: 'GET, HEAD' });
 }
