@@ -226,6 +226,51 @@ describe('PostgresEventStore', () => {
       expect((await store.readStream(`aw:${id}`)).map((e) => e.streamVersion)).toEqual([1]);
     });
 
+    describe('appendNewStreamsWith (several new streams and their companion rows, one statement)', () => {
+      const insertMany = (rows: [string, string][]) => ({
+        text: `INSERT INTO ${table} (id, name, version) VALUES ${rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, 1)`).join(', ')} RETURNING 1`,
+        values: rows.flat(),
+      });
+
+      it('writes every row and every stream, versions from 1, in the given order', async () => {
+        const ids = [randomUUID(), randomUUID(), randomUUID()];
+        const before = (await readEverything()).length;
+        const result = await store.appendNewStreamsWith(
+          ids.map((id, i) => ({ streamId: `an:${id}`, events: i === 1 ? [event(`Created${i}`), event(`Named${i}`)] : [event(`Created${i}`)] })),
+          insertMany(ids.map((id) => [id, `many-${id}`])),
+        );
+        expect(result).toEqual({ companionRows: 3 });
+        expect((await store.readStream(`an:${ids[1]}`)).map((e) => [e.type, e.streamVersion])).toEqual([['Created1', 1], ['Named1', 2]]);
+        for (const id of ids) expect(await stateRows(id)).toEqual([{ name: `many-${id}`, version: 1 }]);
+        const all = await readEverything();
+        expect(all.slice(before).map((e) => e.type)).toEqual(['Created0', 'Created1', 'Named1', 'Created2']);
+      });
+
+      it('writes nothing when one stream already exists (ConcurrencyError) or a companion row clashes', async () => {
+        const [a, b] = [randomUUID(), randomUUID()];
+        await store.append(`an:${b}`, [event('Elsewhere')], { expectedVersion: 0 });
+        const taken = store.appendNewStreamsWith([{ streamId: `an:${a}`, events: [event('Created')] }, { streamId: `an:${b}`, events: [event('Created')] }], insertMany([[a, `x-${a}`], [b, `x-${b}`]]));
+        await expect(taken).rejects.toBeInstanceOf(ConcurrencyError);
+        expect(await stateRows(a)).toEqual([]);
+        expect(await store.readStream(`an:${a}`)).toEqual([]);
+
+        const [c, d] = [randomUUID(), randomUUID()];
+        const clash = store.appendNewStreamsWith([{ streamId: `an:${c}`, events: [event('Created')] }, { streamId: `an:${d}`, events: [event('Created')] }], insertMany([[c, `same-${c}`], [d, `same-${c}`]]));
+        await expect(clash).rejects.toMatchObject({ code: '23505', constraint: 'append_with_state_name_key' });
+        expect(await store.readStream(`an:${c}`)).toEqual([]);
+        expect(await stateRows(c)).toEqual([]);
+      });
+
+      it('appends nothing when the companion returns no row, and refuses empty input', async () => {
+        const id = randomUUID();
+        const nothing = { text: `UPDATE ${table} SET version = version WHERE false RETURNING 1`, values: [] };
+        expect(await store.appendNewStreamsWith([{ streamId: `an:${id}`, events: [event('Created')] }], nothing)).toEqual({ companionRows: 0 });
+        expect(await store.readStream(`an:${id}`)).toEqual([]);
+        await expect(store.appendNewStreamsWith([], nothing)).rejects.toThrow(/at least one stream/);
+        await expect(store.appendNewStreamsWith([{ streamId: `an:${id}`, events: [] }], nothing)).rejects.toThrow(/at least one event/);
+      });
+    });
+
     it('rejects an expectedVersion that is not a version number before touching the database', async () => {
       await expect(store.appendWith('aw:x', [event('Created')], { expectedVersion: -1 }, insertState('x', 'x'))).rejects.toThrow(/expectedVersion/);
       await expect(store.appendWith('aw:x', [], { expectedVersion: 0 }, insertState('x', 'x'))).rejects.toThrow(/at least one event/);

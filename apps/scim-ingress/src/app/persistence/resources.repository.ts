@@ -103,14 +103,17 @@ export class ResourcesRepository {
   }
 
   /**
-   * The INSERT of a new resource as a statement to run together with its first events
-   * (PostgresEventStore.appendWith); map its errors with `guardUnique`.
+   * The INSERT of new resources (one or several rows) as a statement to run together with their first
+   * events (PostgresEventStore.appendWith / appendNewStreamsWith); map its errors with `guardUnique`.
    */
-  insertStatement(row: ResourceRow): CompanionStatement {
-    return {
-      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10) RETURNING 1`,
-      values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
-    };
+  insertStatement(...rows: readonly ResourceRow[]): CompanionStatement {
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const p = values.length;
+      values.push(row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource));
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}::jsonb, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10})`;
+    });
+    return { text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples.join(', ')} RETURNING 1`, values };
   }
 
   async update(client: PoolClient, row: ResourceRow): Promise<void> {

@@ -18,6 +18,7 @@ import { decideGroup, groupStateOf, withoutMembers, type GroupCommand } from '..
 import { decideUser, userStateOf, INITIAL_USER_STATE, type UserCommand } from '../domain/user.decider';
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import type { ResourceRow, ResourcesRepository, ResourceType } from '../persistence/resources.repository';
+import { CreateBatcher } from './create-batcher';
 import type { ScimContext, WriteOutcome } from './scim-context';
 
 /** Transient database conflicts worth another try: our own version check, deadlocks, serialization failures. */
@@ -39,10 +40,14 @@ type UpdatePlan =
  * from one IdP all apply.
  */
 export class ScimWritesService {
+  private readonly creates: CreateBatcher;
+
   constructor(
     private readonly store: PostgresEventStore,
     private readonly resources: ResourcesRepository,
-  ) {}
+  ) {
+    this.creates = new CreateBatcher(store, resources);
+  }
 
   // ---- Users --------------------------------------------------------------------------------------
 
@@ -145,8 +150,9 @@ export class ScimWritesService {
 
   /**
    * A new resource and its first events. Without further work (users; groups without members) it is
-   * ONE SQL statement (resource row + events, PostgresEventStore.appendWith): one round trip instead
-   * of a pooled BEGIN/INSERT/INSERT/COMMIT — creates are the bulk of a first sync.
+   * ONE SQL statement (resource row + events), shared with the creates that arrive meanwhile
+   * (CreateBatcher): one round trip instead of a pooled BEGIN/INSERT/INSERT/COMMIT — creates are the
+   * bulk of a first sync.
    */
   private async create(
     ctx: ScimContext,
@@ -179,7 +185,7 @@ export class ScimWritesService {
       const { stored, events, row, stream } = prepare(causation);
       const newEvents = toNewEvents(events, causation);
       // A fresh random id cannot clash with an existing stream, so there is nothing to retry here.
-      await this.resources.guardUnique(type, () => this.store.appendWith(stream, newEvents, { expectedVersion: 0 }, this.resources.insertStatement(row)));
+      await this.creates.write({ type, streamId: stream, events: newEvents, row });
       return { resource: stored, events: newEvents.map((e) => ({ id: e.id, type: e.type, streamId: stream })) };
     }
     return this.withRetry(async (tx, causation) => {
