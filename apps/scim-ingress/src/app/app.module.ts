@@ -1,14 +1,15 @@
+import { extname, join } from 'node:path';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Topics } from '@scimbridge/contracts';
-import { OutboxRelay, PostgresEventStore, type RecordedEvent, type RelayMessage } from '@scimbridge/event-store';
-import { BACKGROUND_WORKERS, BackgroundWorkersHost, contractsMessageMapper, type BackgroundWorker } from '@scimbridge/messaging';
-import { KAFKA_CLIENT, PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { PostgresEventStore } from '@scimbridge/event-store';
+import { BACKGROUND_WORKERS, BackgroundWorkersHost, ThreadedWorker, type BackgroundWorker } from '@scimbridge/messaging';
+import { PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
 import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
-import { DirectoryService, ORGANIZATION_CREATED } from './management/directory.service';
+import { DirectoryService } from './management/directory.service';
+import { RELAY_DEAD_LETTER_TOPIC, type DirectoryEventsRelayData } from './relay/directory-events.relay';
 import { ManagementController, ManagementKeyGuard } from './management/management.controller';
 import { DirectoriesRepository } from './persistence/directories.repository';
 import { migrateIngressSchema } from './persistence/ingress.schema';
@@ -21,17 +22,8 @@ import { ScimWritesService } from './scim/scim-writes.service';
 
 const SERVICE_NAME = 'scim-ingress';
 const SCHEMA = schemaFor(SERVICE_NAME);
-/** Stored events that cannot become a valid public message land here, with the reason (never dropped). */
-export const RELAY_DEAD_LETTER_TOPIC = 'scim-ingress.relay.dlq';
-/** Events reach Kafka at most this much later, in fewer and larger produce requests. */
-const RELAY_COALESCE_MS = 10;
 const STATE_WORKER = Symbol.for('scimbridge:scim-ingress:state-worker');
-
-/** Public events go to their topic; the ingress-private organization events stay in its store. */
-export function ingressMessageMapper(): (event: RecordedEvent) => RelayMessage | null {
-  const publicMapper = contractsMessageMapper(SERVICE_NAME);
-  return (event) => (event.type === ORGANIZATION_CREATED ? null : publicMapper(event));
-}
+const RELAY_WORKER = Symbol.for('scimbridge:scim-ingress:relay-worker');
 
 /** Tables first (event store, SCIM state, request log), then the request log's writer. */
 class IngressStateWorker implements BackgroundWorker {
@@ -112,29 +104,25 @@ export class AppModule {
           useFactory: (pool: Pool, store: PostgresEventStore, requestLog: RequestLog) => new IngressStateWorker(pool, store, requestLog),
         },
         {
-          provide: OutboxRelay,
-          inject: [PG_POOL, PostgresEventStore, KAFKA_CLIENT],
-          useFactory: (pool: Pool, store: PostgresEventStore, kafka: Kafka) => {
+          // The relay runs in its own thread: its Kafka encoding and event reads cost a quarter of the
+          // user-create throughput on the HTTP thread (docs/benchmarks.md).
+          provide: RELAY_WORKER,
+          inject: [PostgresEventStore],
+          useFactory: (store: PostgresEventStore) => {
             const logger = new Logger('OutboxRelay');
-            return new OutboxRelay({
-              name: `${SERVICE_NAME}.directory-events`,
-              pool,
-              schema: SCHEMA,
-              store,
-              kafka,
-              toMessage: ingressMessageMapper(),
-              deadLetterTopic: RELAY_DEAD_LETTER_TOPIC,
-              // An IdP writing serially produces one event per request; batching them for 10 ms took the
-              // broker from 0.30 to 0.21–0.23 cores at 160–220 serial creates/s (docs/benchmarks.md).
-              coalesceMs: RELAY_COALESCE_MS,
+            return new ThreadedWorker<DirectoryEventsRelayData>({
+              workerName: `outbox-relay ${SERVICE_NAME}.directory-events`,
+              module: join(__dirname, `relay/directory-events.relay${extname(__filename)}`),
+              data: { serviceName: SERVICE_NAME, databaseUrl: config.DATABASE_URL, kafkaBrokers: config.KAFKA_BROKERS, logLevel: config.LOG_LEVEL },
               logger: { info: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+              wakeUps: (wake) => store.onAppended(wake),
             });
           },
         },
         {
           provide: BACKGROUND_WORKERS,
-          inject: [STATE_WORKER, OutboxRelay],
-          useFactory: (state: BackgroundWorker, relay: OutboxRelay): BackgroundWorker[] => [state, relay],
+          inject: [STATE_WORKER, RELAY_WORKER],
+          useFactory: (state: BackgroundWorker, relay: BackgroundWorker): BackgroundWorker[] => [state, relay],
         },
         BackgroundWorkersHost,
       ],

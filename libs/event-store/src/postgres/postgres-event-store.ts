@@ -111,6 +111,21 @@ export class PostgresEventStore implements EventStore {
     this.appended.setMaxListeners(0);
   }
 
+  /**
+   * Calls `listener` after every append made through this instance (the signal that wakes its own
+   * subscriptions); returns the unsubscribe. For forwarding wake-ups to a subscriber elsewhere, e.g. a
+   * relay in a worker thread (see `notifyAppended`).
+   */
+  onAppended(listener: () => void): () => void {
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
+  /** Wakes this instance's subscriptions as an append through it would: for appends made elsewhere. */
+  notifyAppended(): void {
+    this.appended.emit('appended');
+  }
+
   /** Creates the schema objects if missing. Safe to run on every start and from several instances. */
   async migrate(): Promise<void> {
     const s = `"${this.options.schema}"`;

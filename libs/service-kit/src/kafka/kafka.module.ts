@@ -13,6 +13,25 @@ const toKafkaLevel: Record<string, logLevel> = {
   silent: logLevel.NOTHING,
 };
 
+/** The service's Kafka client (also for its worker threads), its log lines through `logger`. */
+export function createKafkaClient(serviceName: string, brokers: string, level: string, logger: { warn(message: string): void; debug(message: string): void }): Kafka {
+  return new Kafka({
+    clientId: serviceName,
+    brokers: brokers.split(','),
+    logLevel: toKafkaLevel[level] ?? logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level: entryLevel, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        const line = `${message} ${JSON.stringify(rest)}`;
+        // kafkajs logs every retried connection attempt as ERROR; failures that matter surface as
+        // thrown errors (and in /health/ready), so its own log lines are warnings at most.
+        if (entryLevel <= logLevel.WARN) logger.warn(line);
+        else logger.debug(line);
+      },
+  });
+}
+
 /**
  * Keeps one admin connection for readiness checks and creates the service's topics at start. Topic
  * creation retries in the background so a service can boot before Kafka and report not-ready meanwhile.
@@ -98,21 +117,7 @@ export class KafkaTopics implements OnModuleInit, OnApplicationShutdown {
       inject: [SERVICE_OPTIONS],
       useFactory: ({ serviceName, config }: ServiceOptions): Kafka => {
         const logger = new Logger('kafkajs');
-        return new Kafka({
-          clientId: serviceName,
-          brokers: config.KAFKA_BROKERS.split(','),
-          logLevel: toKafkaLevel[config.LOG_LEVEL] ?? logLevel.WARN,
-          logCreator:
-            () =>
-            ({ level, log }: LogEntry) => {
-              const { message, ...rest } = log;
-              const line = `${message} ${JSON.stringify(rest)}`;
-              // kafkajs logs every retried connection attempt as ERROR; failures that matter surface as
-              // thrown errors (and in /health/ready), so its own log lines are warnings at most.
-              if (level <= logLevel.WARN) logger.warn(line);
-              else logger.debug(line);
-            },
-        });
+        return createKafkaClient(serviceName, config.KAFKA_BROKERS, config.LOG_LEVEL, { warn: (m) => logger.warn(m), debug: (m) => logger.debug(m) });
       },
     },
     KafkaTopics,

@@ -3,6 +3,22 @@ import { Pool } from 'pg';
 import { schemaFor, type ServiceOptions } from '../service-options';
 import { PG_POOL, SERVICE_OPTIONS } from '../tokens';
 
+/**
+ * A pool for the service's own schema (search_path), as the service's PG_POOL and for its worker
+ * threads. An idle client losing its connection must not crash the process; the next query reconnects.
+ */
+export function createServicePool(serviceName: string, databaseUrl: string, max: number, warn: (message: string) => void, applicationName = serviceName): Pool {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: applicationName,
+    options: `-c search_path=${schemaFor(serviceName)},public`,
+    connectionTimeoutMillis: 5_000,
+  });
+  pool.on('error', (error) => warn(`idle client error: ${error.message}`));
+  return pool;
+}
+
 /** Creates the service's own schema at start; the pool's search_path points at it. */
 @Injectable()
 export class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -44,17 +60,8 @@ export class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
       provide: PG_POOL,
       inject: [SERVICE_OPTIONS],
       useFactory: (options: ServiceOptions): Pool => {
-        const schema = schemaFor(options.serviceName);
-        const pool = new Pool({
-          connectionString: options.config.DATABASE_URL,
-          max: options.config.DATABASE_POOL_SIZE,
-          application_name: options.serviceName,
-          options: `-c search_path=${schema},public`,
-          connectionTimeoutMillis: 5_000,
-        });
-        // An idle client losing its connection must not crash the process; the next query reconnects.
-        pool.on('error', (error) => new Logger('Postgres').warn(`idle client error: ${error.message}`));
-        return pool;
+        const logger = new Logger('Postgres');
+        return createServicePool(options.serviceName, options.config.DATABASE_URL, options.config.DATABASE_POOL_SIZE, (m) => logger.warn(m));
       },
     },
     PostgresLifecycle,

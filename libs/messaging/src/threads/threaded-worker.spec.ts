@@ -1,0 +1,70 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { ThreadedWorker } from './threaded-worker';
+
+/*
+ * ThreadedWorker with a real worker thread (the probe module is TypeScript, loaded in the thread through
+ * @swc-node/register as in `npm start`): lifecycle calls run in the thread, wake-ups are forwarded
+ * (coalesced), failures come back as rejections, and a thread that dies is started again.
+ */
+
+const PROBE = join(__dirname, 'fixtures/probe.thread-module.ts');
+
+function harness(data: { tag: string; failMigrate?: boolean; exitOnWake?: boolean }) {
+  const lines: string[] = [];
+  const signal = new EventEmitter();
+  const worker = new ThreadedWorker({
+    workerName: `probe ${data.tag}`,
+    module: PROBE,
+    data,
+    logger: { info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) },
+    wakeUps: (wake) => {
+      signal.on('wake', wake);
+      return () => signal.off('wake', wake);
+    },
+    restartDelayMs: 50,
+  });
+  return { worker, lines, wake: () => signal.emit('wake') };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+it('runs migrate, start and stop in another thread and forwards wake-ups, several per message', async () => {
+  const { worker, lines, wake } = harness({ tag: 'a' });
+  await worker.migrate();
+  await worker.start();
+  const started = lines.find((l) => l.startsWith('start a in thread '));
+  expect(started).toBeDefined();
+  expect(Number(started?.split(' ').pop())).not.toBe(threadId);
+  for (let i = 0; i < 50; i++) wake();
+  await until(() => lines.some((l) => l.startsWith('wake ')), 'a wake-up');
+  await new Promise((r) => setTimeout(r, 50));
+  // Fifty signals in one turn arrive as one wake-up, not fifty.
+  expect(lines.filter((l) => l.startsWith('wake ')).length).toBe(1);
+  await worker.stop();
+  expect(lines.slice(-2)).toEqual(['stop a', 'close']);
+}, 30_000);
+
+it("reports a failing migrate as the caller's rejection", async () => {
+  const { worker } = harness({ tag: 'b', failMigrate: true });
+  await expect(worker.migrate()).rejects.toThrow(/migrate failed: no tables for you/);
+  await worker.stop();
+}, 30_000);
+
+it('starts a thread that died again, migrate and start included', async () => {
+  const { worker, lines, wake } = harness({ tag: 'c', exitOnWake: true });
+  await worker.migrate();
+  await worker.start();
+  wake();
+  await until(() => lines.some((l) => l.includes('exited unexpectedly (code 3)')), 'the crash to be noticed');
+  await until(() => lines.filter((l) => l.startsWith('start c')).length === 2, 'the restart');
+  expect(lines.filter((l) => l.startsWith('migrate c')).length).toBe(2);
+  await worker.stop();
+}, 30_000);
