@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 
 /** One event as a projection sees it, whatever the wire format. */
@@ -141,7 +141,7 @@ export class ProjectionRunner {
     if (this.supervisor) return;
     this.stopping = false;
     await this.ensureDeadLetterTopics();
-    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     let resolveStarted: () => void = () => undefined;
     const started = new Promise<void>((r) => (resolveStarted = r));

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { START, formatPosition, type GlobalPosition, type RecordedEvent, type Subscription } from '../event-store.port';
 import type { PostgresEventStore } from '../postgres/postgres-event-store';
@@ -163,7 +163,9 @@ export class OutboxRelay {
     const lockLost = new Promise<never>((_, reject) => {
       lockClient.once('error', (error) => reject(new Error(`leader lock connection lost: ${error.message}`)));
     });
-    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The partitioner kafkajs 2 uses by default (Java client's murmur2), named so it stays put and kafkajs
+    // does not warn about its v2 default change on every start.
+    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     const after = await this.checkpoint();
     this.log.info(`relay ${this.options.name} leading from ${formatPosition(after)}`);
