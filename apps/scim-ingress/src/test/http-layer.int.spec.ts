@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { createDirectory, http, management, scimClient, startIngress, type Ingress, type TestDirectory } from './ingress.test-support';
 
 /*
@@ -71,6 +72,38 @@ describe('routing', () => {
   });
 });
 
+describe('the gateway cannot be bypassed', () => {
+  it('treats percent-encoded spellings of the SCIM base URL as SCIM: 401 without a token, served with one', async () => {
+    const base = new URL(directory.endpointUrl);
+    const encoded = [
+      base.pathname.replace('/scim/', '/%73cim/'),
+      base.pathname.replace('/directory/', '/%64irectory/'),
+      base.pathname.replace('/v2', '/%762'),
+    ];
+    for (const path of encoded) {
+      const url = `${base.origin}${path}/Users`;
+      expectScimError(await http('GET', url), 401);
+      expectScimError(await http('POST', url, { rawBody: '{"not json', headers: { 'content-type': 'application/scim+json' } }), 401);
+      const listed = await http('GET', url, { token: directory.token });
+      expect({ path, status: listed.status }).toEqual({ path, status: 200 });
+      expect(listed.headers.get('x-request-id')).toBeTruthy();
+    }
+  });
+
+  it('answers a path that is not valid percent-encoding with a SCIM 400 under the base URL, JSON elsewhere', async () => {
+    for (const path of ['/Users/%ZZ', '']) {
+      const url = path === '' ? directory.endpointUrl.replace(/\/directory\/[^/]+/, '/directory/%ZZ') + '/Users' : `${directory.endpointUrl}${path}`;
+      const reply = await raw('GET', url, { authorization: `Bearer ${directory.token}` });
+      expect({ url, status: reply.status }).toEqual({ url, status: 400 });
+      expect(JSON.parse(reply.body)).toMatchObject({ schemas: [ERROR_SCHEMA], status: '400' });
+      expect(reply.headers['x-request-id']).toBeTruthy();
+    }
+    const outside = await raw('GET', `${ingress.url}/api/%ZZ`, {});
+    expect(outside.status).toBe(400);
+    expect(JSON.parse(outside.body)).toMatchObject({ statusCode: 400 });
+  });
+});
+
 describe('bodies', () => {
   it('parses JSON whatever the media type says, and answers in the media type the client accepts', async () => {
     for (const [contentType, userName] of [
@@ -85,6 +118,17 @@ describe('bodies', () => {
       });
       expect({ contentType, status: reply.status }).toEqual({ contentType, status: 201 });
       expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
+  });
+
+  it('reads a body with an empty or no Content-Type as JSON', async () => {
+    for (const [label, headers] of [
+      ['empty', { 'content-type': '' }],
+      ['none', {}],
+    ] as const) {
+      const body = JSON.stringify({ schemas: [USER_URN], userName: `no.type.${label}@example.com` });
+      const reply = await raw('POST', `${directory.endpointUrl}/Users`, { authorization: `Bearer ${directory.token}`, ...headers }, body);
+      expect({ label, status: reply.status }).toEqual({ label, status: 201 });
     }
   });
 
@@ -136,3 +180,21 @@ describe('at LOG_LEVEL=info (the HTTP request logger mounted)', () => {
     expectScimError(await http('GET', `${dir.endpointUrl}/Users`, { token: 'scim_nope' }), 401);
   });
 });
+
+/** A request exactly as given (fetch would normalise the path and always set a Content-Type). */
+function raw(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const target = new URL(url);
+  // URL keeps `%ZZ` as it is; the path goes out byte for byte.
+  const path = url.slice(target.origin.length);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: target.hostname, port: target.port, method, path, headers: { ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}

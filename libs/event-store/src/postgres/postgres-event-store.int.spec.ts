@@ -227,47 +227,64 @@ describe('PostgresEventStore', () => {
     });
 
     describe('appendNewStreamsWith (several new streams and their companion rows, one statement)', () => {
+      /** Rows are (id, name); a name that is taken is skipped, and so are its stream's events. */
       const insertMany = (rows: [string, string][]) => ({
-        text: `INSERT INTO ${table} (id, name, version) VALUES ${rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, 1)`).join(', ')} RETURNING 1`,
+        text: `INSERT INTO ${table} (id, name, version) VALUES ${rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, 1)`).join(', ')}
+                 ON CONFLICT (name) DO NOTHING RETURNING id AS key`,
         values: rows.flat(),
       });
+      const streamOf = (id: string, events: NewEvent[] = [event('Created')]) => ({ streamId: `an:${id}`, key: id, events });
 
       it('writes every row and every stream, versions from 1, in the given order', async () => {
         const ids = [randomUUID(), randomUUID(), randomUUID()];
         const before = (await readEverything()).length;
         const result = await store.appendNewStreamsWith(
-          ids.map((id, i) => ({ streamId: `an:${id}`, events: i === 1 ? [event(`Created${i}`), event(`Named${i}`)] : [event(`Created${i}`)] })),
+          ids.map((id, i) => streamOf(id, i === 1 ? [event(`Created${i}`), event(`Named${i}`)] : [event(`Created${i}`)])),
           insertMany(ids.map((id) => [id, `many-${id}`])),
         );
-        expect(result).toEqual({ companionRows: 3 });
+        expect(result.appended).toEqual(new Set(ids.map((id) => `an:${id}`)));
         expect((await store.readStream(`an:${ids[1]}`)).map((e) => [e.type, e.streamVersion])).toEqual([['Created1', 1], ['Named1', 2]]);
         for (const id of ids) expect(await stateRows(id)).toEqual([{ name: `many-${id}`, version: 1 }]);
         const all = await readEverything();
         expect(all.slice(before).map((e) => e.type)).toEqual(['Created0', 'Created1', 'Named1', 'Created2']);
       });
 
-      it('writes nothing when one stream already exists (ConcurrencyError) or a companion row clashes', async () => {
+      it('appends exactly the streams whose row the companion wrote (a clash skips one, not the group)', async () => {
+        const [taken, a, b, c] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        await store.appendWith(`an:${taken}`, [event('Created')], { expectedVersion: 0 }, insertState(taken, `name-${taken}`));
+        const result = await store.appendNewStreamsWith(
+          [streamOf(a), streamOf(b), streamOf(c)],
+          // b clashes with an existing row, c with a row of this very statement (first one wins).
+          insertMany([[a, `free-${a}`], [b, `name-${taken}`], [c, `free-${a}`]]),
+        );
+        expect(result.appended).toEqual(new Set([`an:${a}`]));
+        expect(await store.readStream(`an:${b}`)).toEqual([]);
+        expect(await store.readStream(`an:${c}`)).toEqual([]);
+        expect(await stateRows(b)).toEqual([]);
+        expect(await stateRows(a)).toEqual([{ name: `free-${a}`, version: 1 }]);
+      });
+
+      it('writes nothing when one stream already exists (ConcurrencyError) or the companion fails', async () => {
         const [a, b] = [randomUUID(), randomUUID()];
         await store.append(`an:${b}`, [event('Elsewhere')], { expectedVersion: 0 });
-        const taken = store.appendNewStreamsWith([{ streamId: `an:${a}`, events: [event('Created')] }, { streamId: `an:${b}`, events: [event('Created')] }], insertMany([[a, `x-${a}`], [b, `x-${b}`]]));
+        const taken = store.appendNewStreamsWith([streamOf(a), streamOf(b)], insertMany([[a, `x-${a}`], [b, `x-${b}`]]));
         await expect(taken).rejects.toBeInstanceOf(ConcurrencyError);
         expect(await stateRows(a)).toEqual([]);
         expect(await store.readStream(`an:${a}`)).toEqual([]);
 
-        const [c, d] = [randomUUID(), randomUUID()];
-        const clash = store.appendNewStreamsWith([{ streamId: `an:${c}`, events: [event('Created')] }, { streamId: `an:${d}`, events: [event('Created')] }], insertMany([[c, `same-${c}`], [d, `same-${c}`]]));
-        await expect(clash).rejects.toMatchObject({ code: '23505', constraint: 'append_with_state_name_key' });
+        const c = randomUUID();
+        const failing = { text: `INSERT INTO ${table} (id, name, version) VALUES ($1, NULL, 1) RETURNING id AS key`, values: [c] };
+        await expect(store.appendNewStreamsWith([streamOf(c)], failing)).rejects.toMatchObject({ code: '23502' });
         expect(await store.readStream(`an:${c}`)).toEqual([]);
-        expect(await stateRows(c)).toEqual([]);
       });
 
       it('appends nothing when the companion returns no row, and refuses empty input', async () => {
         const id = randomUUID();
-        const nothing = { text: `UPDATE ${table} SET version = version WHERE false RETURNING 1`, values: [] };
-        expect(await store.appendNewStreamsWith([{ streamId: `an:${id}`, events: [event('Created')] }], nothing)).toEqual({ companionRows: 0 });
+        const nothing = { text: `UPDATE ${table} SET version = version WHERE false RETURNING id AS key`, values: [] };
+        expect((await store.appendNewStreamsWith([streamOf(id)], nothing)).appended.size).toBe(0);
         expect(await store.readStream(`an:${id}`)).toEqual([]);
         await expect(store.appendNewStreamsWith([], nothing)).rejects.toThrow(/at least one stream/);
-        await expect(store.appendNewStreamsWith([{ streamId: `an:${id}`, events: [] }], nothing)).rejects.toThrow(/at least one event/);
+        await expect(store.appendNewStreamsWith([{ streamId: `an:${id}`, key: id, events: [] }], nothing)).rejects.toThrow(/at least one event/);
       });
     });
 

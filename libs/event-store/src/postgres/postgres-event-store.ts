@@ -266,42 +266,47 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * `appendWith` for several NEW streams at once: the companion statement (e.g. a multi-row INSERT of the
-   * aggregates' current-state rows) and the first events of every stream (versions 1…n) as ONE SQL
-   * statement, autocommitted — all of it is written or none. It is what lets a writer commit a group of
-   * independent creates in one round trip and one WAL flush (group commit).
+   * aggregates' current-state rows) and the first events of the streams (versions 1…n) as ONE SQL
+   * statement, autocommitted. It is what lets a writer commit a group of independent creates in one round
+   * trip and one WAL flush (group commit).
    *
-   * Every stream must be new: one that already has events makes the unique (stream_id, stream_version)
-   * key fail the whole statement (a ConcurrencyError naming the first stream of the group; the caller
-   * cannot tell which, and should fall back to one `appendWith` per stream). The companion's own errors
-   * are passed on unchanged. When the companion returns no row, nothing is appended.
+   * Each stream carries a `key`; the companion returns a text column `key` for each row it wrote, and
+   * exactly the streams whose key it returned get their events — so the companion decides per stream
+   * (e.g. `INSERT … ON CONFLICT DO NOTHING RETURNING id::text AS key` skips a clash, and that stream gets
+   * no event). Returns the streams that were appended. Every stream must be new: one that already has
+   * events fails the whole statement (a ConcurrencyError naming the first stream of the group, which
+   * cannot tell which; fall back to one `appendWith` per stream). The companion's own errors are passed
+   * on unchanged, with nothing written.
    */
-  async appendNewStreamsWith(streams: readonly { readonly streamId: string; readonly events: readonly NewEvent[] }[], companion: CompanionStatement): Promise<{ readonly companionRows: number }> {
+  async appendNewStreamsWith(
+    streams: readonly { readonly streamId: string; readonly key: string; readonly events: readonly NewEvent[] }[],
+    companion: CompanionStatement,
+  ): Promise<{ readonly appended: ReadonlySet<string> }> {
     if (streams.length === 0) throw new Error('appendNewStreamsWith needs at least one stream');
     const params: unknown[] = [...companion.values];
     const values: string[] = [];
-    for (const { streamId, events } of streams) {
+    for (const { streamId, key, events } of streams) {
       if (events.length === 0) throw new Error(`appendNewStreamsWith needs at least one event for stream ${streamId}`);
       events.forEach((e, i) => {
         if (!UUID.test(e.id)) throw new Error(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
         const p = params.length + 1;
-        params.push(e.id, streamId, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
-        values.push(`($${p}::uuid, $${p + 1}::text, ${i + 1}::bigint, $${p + 2}::text, $${p + 3}::int, $${p + 4}::jsonb, $${p + 5}::jsonb, ${values.length + 1})`);
+        params.push(e.id, streamId, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), key);
+        values.push(`($${p}::uuid, $${p + 1}::text, ${i + 1}::bigint, $${p + 2}::text, $${p + 3}::int, $${p + 4}::jsonb, $${p + 5}::jsonb, $${p + 6}::text, ${values.length + 1})`);
       });
     }
     const text = `WITH companion AS (${companion.text}),
       appended AS (
         INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
         SELECT e.id, e.stream_id, e.stream_version, e.type, e.schema_version, e.data, e.metadata
-          FROM (VALUES ${values.join(', ')}) AS e(id, stream_id, stream_version, type, schema_version, data, metadata, ord)
-         WHERE EXISTS (SELECT 1 FROM companion)
+          FROM (VALUES ${values.join(', ')}) AS e(id, stream_id, stream_version, type, schema_version, data, metadata, key, ord)
+         WHERE e.key IN (SELECT companion.key FROM companion)
          ORDER BY e.ord
-        RETURNING 1)
-      SELECT (SELECT count(*) FROM companion)::int AS companion_rows, (SELECT count(*) FROM appended)::int AS appended`;
+        RETURNING stream_id)
+      SELECT DISTINCT stream_id FROM appended`;
     try {
-      const { rows } = await this.pool.query<{ companion_rows: number }>({ name: this.statementName('append_new', text), text, values: params });
-      const companionRows = rows[0]?.companion_rows ?? 0;
-      if (companionRows > 0) this.appended.emit('appended');
-      return { companionRows };
+      const { rows } = await this.pool.query<{ stream_id: string }>({ name: this.statementName('append_new', text), text, values: params });
+      if (rows.length > 0) this.appended.emit('appended');
+      return { appended: new Set(rows.map((r) => r.stream_id)) };
     } catch (error) {
       if (isUniqueViolation(error) && error.constraint === 'events_stream_version_key') {
         const first = streams[0] as { streamId: string };

@@ -3,6 +3,9 @@ import { ScimError, toScimErrorResponse, type ScimErrorType } from '@scimbridge/
 
 export const SCIM_JSON = 'application/scim+json';
 
+/** The detail of a 404 for a path under the SCIM base URL that names no endpoint. */
+export const UNKNOWN_ENDPOINT = 'no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)';
+
 /**
  * The response media type: what the client's Accept names (`application/json` for OneLogin, whose
  * documentation asks for it), else SCIM's own `application/scim+json` (RFC 7644 §3.1).

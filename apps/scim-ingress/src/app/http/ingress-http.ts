@@ -1,10 +1,11 @@
-import { BadRequestException, Catch, HttpException, Logger, PayloadTooLargeException, type ArgumentsHost, type HttpServer, type INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, Catch, HttpException, Logger, NotFoundException, PayloadTooLargeException, type ArgumentsHost, type HttpServer, type INestApplication } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '@scimbridge/scim';
 import type { scimIngressConfig } from '../scim-ingress.config';
-import { sendScimError } from './content-negotiation';
+import { sendScimError, UNKNOWN_ENDPOINT } from './content-negotiation';
 import { ScimGateway } from './scim-gateway';
 
 /**
@@ -18,7 +19,26 @@ export function ingressHttpAdapter(config: scimIngressConfig): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 1024 },
     bodyLimit: config.SCIM_MAX_BODY_BYTES,
     logger: false,
+    // While the server closes, requests on open keep-alive connections are still answered properly
+    // (Fastify's default is a bare 503 without hooks: no SCIM body, no request log entry).
+    return503OnClosing: false,
+    frameworkErrors: answerFrameworkError,
   });
+}
+
+/**
+ * Errors Fastify answers before any hook runs (a path that is not valid percent-encoding, …): under a
+ * SCIM base URL as a SCIM Error with a request id, elsewhere in Nest's JSON shape.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400;
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'the request path is not valid percent-encoding' : error.message;
+  if (/^\/directory\/[^/?]+\/scim\/v2(?:[/?]|$)/i.test(request.url)) {
+    reply.header('X-Request-Id', randomUUID());
+    sendScimError(request, reply, new ScimError(status, undefined, message));
+    return;
+  }
+  void reply.code(status).send({ statusCode: status, error: 'Bad Request', message });
 }
 
 /**
@@ -51,7 +71,10 @@ export class IngressExceptionFilter extends BaseExceptionFilter {
 
   private sendScim(exception: unknown, req: FastifyRequest, reply: FastifyReply): void {
     let error = exception;
-    if (exception instanceof HttpException) {
+    if (exception instanceof NotFoundException) {
+      // The router's not-found (Nest words it "Cannot GET <raw url>").
+      error = ScimError.notFound(UNKNOWN_ENDPOINT);
+    } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       error = new ScimError(status, undefined, status === 413 ? `request body larger than ${this.maxBodyBytes} bytes` : exception.message);
     } else if (!(exception instanceof ScimError)) {

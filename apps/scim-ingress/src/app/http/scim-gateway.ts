@@ -9,7 +9,10 @@ import type { TokenGrantCache } from './token-grant-cache';
 import type { ScimContext, WriteOutcome } from '../scim/scim-context';
 import { sendScimError } from './content-negotiation';
 
+/** A SCIM base URL and below, on the decoded path. */
 const SCIM_PATH = /^\/directory\/([^/]+)\/scim\/v2(\/.*)?$/i;
+/** The ScimController's routes as registered (Nest's path with its parameter). */
+const SCIM_ROUTE = /^\/directory\/:directoryId\/scim\/v2(\/|$)/i;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -78,30 +81,35 @@ export class ScimGateway {
     );
   }
 
-  /** Fastify `onRequest` hook; other paths pass straight through. */
+  /**
+   * Fastify `onRequest` hook; other paths pass straight through. What is a SCIM request is decided by
+   * the route the router matched (it decodes percent-escapes, so `/directory/x/%73cim/v2/Users` is a
+   * SCIM route too), and for paths no route matched, by the decoded path: every request that can reach
+   * the ScimController passes here.
+   */
   readonly onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const url = request.url;
     const queryAt = url.indexOf('?');
-    const match = SCIM_PATH.exec(queryAt < 0 ? url : url.slice(0, queryAt));
-    if (!match) return undefined;
+    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const routed = request.routeOptions.url;
+    const scimRoute = routed !== undefined && SCIM_ROUTE.test(routed);
+    const match = SCIM_PATH.exec(safeDecode(rawPath));
+    if (!scimRoute && !match) return undefined;
     const headerId = request.headers['x-request-id'];
     const state: ScimRequestState = {
       requestId: typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID(),
       started: process.hrtime.bigint(),
       receivedAt: new Date(),
-      subPath: match[2] ?? '/',
+      subPath: `/${rawPath.split('/').slice(5).join('/')}`,
       tokenId: null,
       events: [],
       error: null,
     };
     request.scimState = state;
     reply.header('X-Request-Id', state.requestId);
-    let directoryId: string;
-    try {
-      directoryId = decodeURIComponent(match[1] as string);
-    } catch {
-      return sendScimError(request, reply, ScimError.notFound('no such directory'));
-    }
+    const directoryId = scimRoute ? (request.params as Record<string, string | undefined>)['directoryId'] : match?.[1];
+    if (!directoryId) return sendScimError(request, reply, ScimError.notFound('no such directory'));
+    normaliseContentType(request);
     try {
       const address = request.socket.remoteAddress ?? 'unknown';
       const blocked = await this.authFailures.get(address);
@@ -192,4 +200,22 @@ export class ScimGateway {
     this.touched.set(grant.tokenId, now);
     void this.directories.touchTokens([grant.tokenId], new Date(now)).catch(() => undefined);
   }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * A body without a usable media type is read as JSON, as Express's body parser did (Fastify answers an
+ * empty `Content-Type:` with 415): some IdPs send none.
+ */
+function normaliseContentType(request: FastifyRequest): void {
+  const type = request.headers['content-type'];
+  const hasBody = request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+  if (hasBody && (type === undefined || type.trim() === '')) request.headers['content-type'] = 'application/json';
 }

@@ -103,17 +103,26 @@ export class ResourcesRepository {
   }
 
   /**
-   * The INSERT of new resources (one or several rows) as a statement to run together with their first
-   * events (PostgresEventStore.appendWith / appendNewStreamsWith); map its errors with `guardUnique`.
+   * The INSERT of a new resource as a statement to run together with its first events
+   * (PostgresEventStore.appendWith); map its errors with `guardUnique`.
    */
-  insertStatement(...rows: readonly ResourceRow[]): CompanionStatement {
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const p = values.length;
-      values.push(row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource));
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}::jsonb, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10})`;
-    });
-    return { text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples.join(', ')} RETURNING 1`, values };
+  insertStatement(row: ResourceRow): CompanionStatement {
+    const { tuples, values } = rowTuples([row]);
+    return { text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples} RETURNING 1`, values };
+  }
+
+  /**
+   * The INSERT of several new resources for PostgresEventStore.appendNewStreamsWith: a row whose
+   * userName/displayName is taken (by an existing resource or an earlier row of the same statement) is
+   * skipped; the ids of the rows written come back as `key`.
+   */
+  insertUniqueStatement(rows: readonly ResourceRow[]): CompanionStatement {
+    const { tuples, values } = rowTuples(rows);
+    return {
+      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples}
+               ON CONFLICT (directory_id, resource_type, unique_key) DO NOTHING RETURNING id::text AS key`,
+      values,
+    };
   }
 
   async update(client: PoolClient, row: ResourceRow): Promise<void> {
@@ -233,13 +242,27 @@ export class ResourcesRepository {
       return await write();
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && String((error as { constraint?: string }).constraint).includes('unique_key')) {
-        throw ScimError.uniqueness(
-          type === 'User' ? 'a user with this userName already exists in this directory' : 'a group with this displayName already exists in this directory',
-        );
+        throw uniquenessError(type);
       }
       throw error;
     }
   }
+}
+
+/** SCIM 409 uniqueness for a userName (users) or displayName (groups) that is taken in the directory. */
+export function uniquenessError(type: ResourceType): ScimError {
+  return ScimError.uniqueness(type === 'User' ? 'a user with this userName already exists in this directory' : 'a group with this displayName already exists in this directory');
+}
+
+/** VALUES tuples (and their parameters) of resource rows, unique key included. */
+function rowTuples(rows: readonly ResourceRow[]): { tuples: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const p = values.length;
+    values.push(row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource));
+    return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}::jsonb, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10})`;
+  });
+  return { tuples: tuples.join(', '), values };
 }
 
 function prefixed(alias: string): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { PostgresEventStore, type NewEvent } from '@scimbridge/event-store';
+import { ConcurrencyError, PostgresEventStore, type NewEvent } from '@scimbridge/event-store';
 import { ScimError } from '@scimbridge/scim';
 import { requiredEnv } from '@scimbridge/testing';
 import { migrateIngressSchema } from '../persistence/ingress.schema';
@@ -9,8 +9,9 @@ import { CreateBatcher, type NewResource } from './create-batcher';
 
 /*
  * CreateBatcher on real PostgreSQL: creates that wait while statements are in flight are committed as one
- * statement (one transaction), and a group PostgreSQL refuses is written one by one, so each create gets
- * its own answer and nothing of a refused create is left behind.
+ * statement (one transaction); each create gets its own answer (a taken userName is 409 within the group
+ * statement; a group refused as a whole is written one by one) and nothing of a refused create is left
+ * behind; a statement stuck on a lock does not hold up the creates behind it for longer than stallMs.
  */
 
 const schema = `cb_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
@@ -62,7 +63,7 @@ async function storedUserNames(directoryId: string): Promise<string[]> {
 
 it('writes creates that wait for a statement in flight together, in one transaction', async () => {
   const directoryId = randomUUID();
-  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 2 });
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 2, stallMs: 5_000 });
   const creates = Array.from({ length: 10 }, (_, i) => newUser(directoryId, `user${i}@example.com`));
   await Promise.all(creates.map((c) => batcher.write(c)));
   // The first two found a free slot; the other eight waited and went as one statement.
@@ -73,38 +74,71 @@ it('writes creates that wait for a statement in flight together, in one transact
 
 it('caps a group at maxBatch', async () => {
   const directoryId = randomUUID();
-  const batcher = new CreateBatcher(store, resources, { maxBatch: 3, maxInFlight: 1 });
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 3, maxInFlight: 1, stallMs: 5_000 });
   await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.write(newUser(directoryId, `capped${i}@example.com`))));
   expect(await groupSizes(directoryId)).toEqual([1, 3, 3]);
 });
 
-it('writes a refused group one by one: each create gets its own answer, losers leave nothing', async () => {
+it('answers each create of a group: a taken userName is 409 and leaves nothing, the others are written together', async () => {
   const directoryId = randomUUID();
-  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1 });
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
   await batcher.write(newUser(directoryId, 'taken@example.com'));
   const group = [
-    newUser(directoryId, 'first@example.com'), // alone (the slot is free)
-    newUser(directoryId, 'second@example.com'), // these four wait and go together, and are refused:
-    newUser(directoryId, 'TAKEN@example.com'), //   a clash with an existing user
-    newUser(directoryId, 'pair@example.com'), //   and a clash inside the group
-    newUser(directoryId, 'Pair@Example.com'),
+    newUser(directoryId, 'first@example.com'), // all five go as one statement (the slot is released just after
+    newUser(directoryId, 'second@example.com'), //   the first write's promise resolved, so they all queue)
+    newUser(directoryId, 'TAKEN@example.com'), // a clash with an existing user
+    newUser(directoryId, 'pair@example.com'),
+    newUser(directoryId, 'Pair@Example.com'), // a clash with an earlier create of the same group
   ];
   const outcomes = await Promise.allSettled(group.map((c) => batcher.write(c)));
   const statusOf = (o: PromiseSettledResult<void>) => (o.status === 'fulfilled' ? 201 : o.reason instanceof ScimError ? o.reason.status : String(o.reason));
-  const statuses = outcomes.map(statusOf);
-  expect(statuses.slice(0, 3)).toEqual([201, 201, 409]);
-  expect(statuses.slice(3).sort()).toEqual([201, 409]);
-  const winners = group.filter((_, i) => outcomes[i]?.status === 'fulfilled');
-  expect(await storedUserNames(directoryId)).toEqual(['first@example.com', 'second@example.com', 'taken@example.com', winners[2]?.row.resource['userName']].sort());
+  expect(outcomes.map(statusOf)).toEqual([201, 201, 409, 201, 409]);
+  expect(await storedUserNames(directoryId)).toEqual(['first@example.com', 'pair@example.com', 'second@example.com', 'taken@example.com']);
   for (const [i, c] of group.entries()) {
     expect({ i, events: (await store.readStream(c.streamId)).length }).toEqual({ i, events: outcomes[i]?.status === 'fulfilled' ? 1 : 0 });
+  }
+  // taken, then first + second + pair in one statement: no create was retried on its own.
+  expect(await groupSizes(directoryId)).toEqual([1, 3]);
+});
+
+it('writes a group PostgreSQL refuses as a whole one create at a time, so each gets its own answer', async () => {
+  const directoryId = randomUUID();
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
+  const creates = Array.from({ length: 4 }, (_, i) => newUser(directoryId, `whole${i}@example.com`));
+  // The third create's stream exists already (cannot happen with random ids; stands for any refusal).
+  await store.append(creates[2]?.streamId as string, [{ id: randomUUID(), type: 'Elsewhere', schemaVersion: 1, data: {}, metadata: { directoryId } }], { expectedVersion: 0 });
+  const outcomes = await Promise.allSettled(creates.map((c) => batcher.write(c)));
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+  expect(await storedUserNames(directoryId)).toEqual(['whole0@example.com', 'whole1@example.com', 'whole3@example.com']);
+});
+
+it('lets the creates behind a statement that waits on a lock go ahead once it has stalled', async () => {
+  const directoryId = randomUUID();
+  const blocker = await pool.connect();
+  try {
+    await blocker.query('BEGIN');
+    const held = newUser(directoryId, 'held@example.com');
+    const { text, values } = resources.insertStatement(held.row);
+    await blocker.query(text, [...values]);
+    const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 200 });
+    let blockedSettled = false;
+    const blocked = batcher.write(newUser(directoryId, 'HELD@example.com')).finally(() => (blockedSettled = true));
+    const started = Date.now();
+    await batcher.write(newUser(randomUUID(), 'elsewhere@example.com'));
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(blockedSettled).toBe(false);
+    await blocker.query('ROLLBACK');
+    await expect(blocked).resolves.toBeUndefined();
+  } finally {
+    blocker.release();
   }
 });
 
 it('reports a failure without a server verdict to every create of the group', async () => {
   const closed = new Pool({ connectionString: requiredEnv('DATABASE_URL'), options: `-c search_path=${schema},public` });
   await closed.end();
-  const batcher = new CreateBatcher(new PostgresEventStore(closed, { schema }), new ResourcesRepository(closed), { maxBatch: 32, maxInFlight: 1 });
+  const batcher = new CreateBatcher(new PostgresEventStore(closed, { schema }), new ResourcesRepository(closed), { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
   const directoryId = randomUUID();
   const outcomes = await Promise.allSettled([1, 2, 3, 4].map((i) => batcher.write(newUser(directoryId, `lost${i}@example.com`))));
   expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);

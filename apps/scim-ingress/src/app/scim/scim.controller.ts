@@ -10,7 +10,7 @@ import {
   ScimError,
   type JsonObject,
 } from '@scimbridge/scim';
-import { responseType, ScimErrorWithHeaders } from '../http/content-negotiation';
+import { responseType, ScimErrorWithHeaders, UNKNOWN_ENDPOINT } from '../http/content-negotiation';
 import { recordOutcome } from '../http/scim-gateway';
 import type { ResourceType } from '../persistence/resources.repository';
 import type { ScimContext, WriteOutcome } from './scim-context';
@@ -118,7 +118,7 @@ export class ScimController {
   @All('*')
   unknown(@Req() req: Request): never {
     const path = req.scimState?.subPath ?? '';
-    throw readOnlyDiscovery(path.split('/')[1] ?? '') ?? ScimError.notFound('no such SCIM endpoint (this service serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas)');
+    throw readOnlyDiscovery(path.split('/')[1] ?? '') ?? ScimError.notFound(UNKNOWN_ENDPOINT);
   }
 
   private async respondWith(req: Request, res: Response, outcome: WriteOutcome, type: ResourceType): Promise<JsonObject> {
