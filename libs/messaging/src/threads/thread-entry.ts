@@ -9,6 +9,8 @@ import type { ThreadLogger, ThreadWorker, ThreadWorkerFactory } from './threaded
 type Op = 'migrate' | 'start' | 'stop';
 interface Message {
   readonly kind: Op | 'wake';
+  /** Which call of the owning thread this answers. */
+  readonly id?: number;
 }
 
 const port = parentPort;
@@ -40,9 +42,9 @@ port.on('message', (message: Message) => {
     worker.wake?.();
     return;
   }
-  const op = message.kind;
+  const { kind: op, id } = message;
   run(op).then(
-    () => port.postMessage({ kind: 'done', op }),
-    (error: unknown) => port.postMessage({ kind: 'done', op, error: error instanceof Error ? error.message : String(error) }),
+    () => port.postMessage({ kind: 'done', id }),
+    (error: unknown) => port.postMessage({ kind: 'done', id, error: error instanceof Error ? error.message : String(error) }),
   );
 });

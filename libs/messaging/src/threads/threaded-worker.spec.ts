@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import type { ProbeData } from './fixtures/probe.thread-module';
 import { ThreadedWorker } from './threaded-worker';
 
 /*
@@ -11,7 +12,7 @@ import { ThreadedWorker } from './threaded-worker';
 
 const PROBE = join(__dirname, 'fixtures/probe.thread-module.ts');
 
-function harness(data: { tag: string; failMigrate?: boolean; exitOnWake?: boolean }) {
+function harness(data: ProbeData) {
   const lines: string[] = [];
   const signal = new EventEmitter();
   const worker = new ThreadedWorker({
@@ -67,4 +68,29 @@ it('starts a thread that died again, migrate and start included', async () => {
   await until(() => lines.filter((l) => l.startsWith('start c')).length === 2, 'the restart');
   expect(lines.filter((l) => l.startsWith('migrate c')).length).toBe(2);
   await worker.stop();
+}, 30_000);
+
+it('keeps trying to start a dead thread again, with growing pauses, until it runs', async () => {
+  const migrateCalls = new Int32Array(new SharedArrayBuffer(4));
+  const { worker, lines, wake } = harness({ tag: 'd', exitOnWake: true, migrateCalls, failMigrateCalls: [2, 3] });
+  await worker.migrate();
+  await worker.start();
+  wake();
+  await until(() => lines.includes('probe d (worker thread) running again'), 'the restart to succeed');
+  expect(lines.filter((l) => l.includes('did not start again')).map((l) => l.replace(/.*\(attempt (\d)\).*/, '$1'))).toEqual(['1', '2']);
+  expect(Atomics.load(migrateCalls, 0)).toBe(4);
+  expect(lines.filter((l) => l.startsWith('start d')).length).toBe(2);
+  await worker.stop();
+}, 30_000);
+
+it('does not start a thread again once stopped, even while a restart is pending', async () => {
+  const { worker, lines, wake } = harness({ tag: 'e', exitOnWake: true });
+  await worker.migrate();
+  await worker.start();
+  wake();
+  await until(() => lines.some((l) => l.includes('exited unexpectedly')), 'the crash to be noticed');
+  await worker.stop();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(lines.filter((l) => l.startsWith('start e')).length).toBe(1);
+  expect(lines.filter((l) => l.startsWith('ERROR') && !l.includes('exited unexpectedly'))).toEqual([]);
 }, 30_000);

@@ -37,7 +37,7 @@ export interface ThreadedWorkerOptions<D> {
 }
 
 type Op = 'migrate' | 'start' | 'stop';
-type FromThread = { kind: 'done'; op: Op; error?: string } | { kind: 'log'; level: keyof ThreadLogger; message: string };
+type FromThread = { kind: 'done'; id: number; error?: string } | { kind: 'log'; level: keyof ThreadLogger; message: string };
 
 /** A stop that has not finished by then (e.g. a produce request to a dead broker) is cut short. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -58,11 +58,13 @@ const ENTRY = join(__dirname, `thread-entry${extname(__filename)}`);
  */
 export class ThreadedWorker<D> implements BackgroundWorker {
   private worker: Worker | undefined;
-  private pending = new Map<Op, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { op: Op; resolve: () => void; reject: (error: Error) => void }>();
+  private nextCallId = 1;
   private unsubscribe: (() => void) | undefined;
   private wakePosted = false;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private failedRestarts = 0;
 
   constructor(private readonly options: ThreadedWorkerOptions<D>) {}
 
@@ -83,6 +85,7 @@ export class ThreadedWorker<D> implements BackgroundWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     const worker = this.worker;
@@ -117,10 +120,44 @@ export class ThreadedWorker<D> implements BackgroundWorker {
 
   private call(op: Op): Promise<void> {
     const worker = this.worker ?? this.spawn();
+    const id = this.nextCallId++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(op, { resolve, reject });
-      worker.postMessage({ kind: op });
+      this.pending.set(id, { op, resolve, reject });
+      worker.postMessage({ kind: op, id });
     });
+  }
+
+  /**
+   * After a thread died: a new one, migrated and started, retried with a growing pause (1×, 2×, 4×… the
+   * restart delay, at most 30 s) until it runs or the worker is stopped. Events wait in the store
+   * meanwhile; each failed attempt is an error line. One attempt is scheduled at a time.
+   */
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer !== undefined) return;
+    const delay = Math.min((this.options.restartDelayMs ?? 1_000) * 2 ** this.failedRestarts, 30_000);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      void this.call('migrate')
+        .then(() => (this.stopping ? undefined : this.call('start')))
+        .then(
+          () => {
+            if (this.stopping) return;
+            this.failedRestarts = 0;
+            this.options.logger.info(`${this.workerName} running again`);
+          },
+          async (error: Error) => {
+            if (this.stopping) return;
+            this.failedRestarts += 1;
+            this.options.logger.error(`${this.workerName} did not start again (attempt ${this.failedRestarts}): ${error.message}; retrying`);
+            // A thread left half-started is replaced, not reused (its exit is then not a crash).
+            const stale = this.worker;
+            this.worker = undefined;
+            await stale?.terminate();
+            this.scheduleRestart();
+          },
+        );
+    }, delay);
   }
 
   private spawn(): Worker {
@@ -135,24 +172,20 @@ export class ThreadedWorker<D> implements BackgroundWorker {
         this.options.logger[message.level](message.message);
         return;
       }
-      const waiter = this.pending.get(message.op);
-      this.pending.delete(message.op);
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
       if (message.error === undefined) waiter?.resolve();
-      else waiter?.reject(new Error(`${this.workerName} ${message.op} failed: ${message.error}`));
+      else waiter?.reject(new Error(`${this.workerName} ${waiter?.op ?? 'call'} failed: ${message.error}`));
     });
     worker.on('error', (error) => this.options.logger.error(`${this.workerName} failed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      for (const [op, waiter] of this.pending) waiter.reject(new Error(`${this.workerName} exited (code ${code}) during ${op}`));
+      const current = this.worker === worker;
+      if (current) this.worker = undefined;
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`${this.workerName} exited (code ${code}) during ${waiter.op}`));
       this.pending.clear();
-      if (this.stopping) return;
+      if (this.stopping || !current) return;
       this.options.logger.error(`${this.workerName} exited unexpectedly (code ${code}); starting it again`);
-      this.restartTimer = setTimeout(() => {
-        if (this.stopping) return;
-        void this.call('migrate')
-          .then(() => this.call('start'))
-          .catch((error: Error) => this.options.logger.error(`${this.workerName} did not start again: ${error.message}`));
-      }, this.options.restartDelayMs ?? 1_000);
+      this.scheduleRestart();
     });
     return worker;
   }
