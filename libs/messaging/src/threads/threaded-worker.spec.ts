@@ -29,6 +29,14 @@ function harness(data: ProbeData) {
   return { worker, lines, wake: () => signal.emit('wake') };
 }
 
+/** Starts the probe's thread, then makes it die (its first wake-up exits the thread with code 3). */
+async function startThenCrash({ worker, lines, wake }: ReturnType<typeof harness>): Promise<void> {
+  await worker.migrate();
+  await worker.start();
+  wake();
+  await until(() => lines.some((l) => l.includes('exited unexpectedly (code 3)')), 'the crash to be noticed');
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -60,11 +68,9 @@ it("reports a failing migrate as the caller's rejection", async () => {
 }, 30_000);
 
 it('starts a thread that died again, migrate and start included', async () => {
-  const { worker, lines, wake } = harness({ tag: 'c', exitOnWake: true });
-  await worker.migrate();
-  await worker.start();
-  wake();
-  await until(() => lines.some((l) => l.includes('exited unexpectedly (code 3)')), 'the crash to be noticed');
+  const probe = harness({ tag: 'c', exitOnWake: true });
+  const { worker, lines } = probe;
+  await startThenCrash(probe);
   await until(() => lines.filter((l) => l.startsWith('start c')).length === 2, 'the restart');
   expect(lines.filter((l) => l.startsWith('migrate c')).length).toBe(2);
   await worker.stop();
@@ -72,10 +78,9 @@ it('starts a thread that died again, migrate and start included', async () => {
 
 it('keeps trying to start a dead thread again, with growing pauses, until it runs', async () => {
   const migrateCalls = new Int32Array(new SharedArrayBuffer(4));
-  const { worker, lines, wake } = harness({ tag: 'd', exitOnWake: true, migrateCalls, failMigrateCalls: [2, 3] });
-  await worker.migrate();
-  await worker.start();
-  wake();
+  const probe = harness({ tag: 'd', exitOnWake: true, migrateCalls, failMigrateCalls: [2, 3] });
+  const { worker, lines } = probe;
+  await startThenCrash(probe);
   await until(() => lines.includes('probe d (worker thread) running again'), 'the restart to succeed');
   expect(lines.filter((l) => l.includes('did not start again')).map((l) => l.replace(/.*\(attempt (\d)\).*/, '$1'))).toEqual(['1', '2']);
   expect(Atomics.load(migrateCalls, 0)).toBe(4);
@@ -84,11 +89,9 @@ it('keeps trying to start a dead thread again, with growing pauses, until it run
 }, 30_000);
 
 it('does not start a thread again once stopped, even while a restart is pending', async () => {
-  const { worker, lines, wake } = harness({ tag: 'e', exitOnWake: true });
-  await worker.migrate();
-  await worker.start();
-  wake();
-  await until(() => lines.some((l) => l.includes('exited unexpectedly')), 'the crash to be noticed');
+  const probe = harness({ tag: 'e', exitOnWake: true });
+  const { worker, lines } = probe;
+  await startThenCrash(probe);
   await worker.stop();
   await new Promise((r) => setTimeout(r, 300));
   expect(lines.filter((l) => l.startsWith('start e')).length).toBe(1);
