@@ -168,6 +168,12 @@ describe('PostgresEventStore', () => {
     });
     const insertState = (id: string, name: string) => ({ text: `INSERT INTO ${table} (id, name, version) VALUES ($1, $2, 1) RETURNING 1`, values: [id, name] });
     const stateRows = async (id: string) => (await pool.query(`SELECT name, version FROM ${table} WHERE id = $1`, [id])).rows;
+    /** The append was refused as a ConcurrencyError naming version 1, and its companion row rolled back. */
+    const expectRefusedAtVersion1 = async (attempt: Promise<unknown>, id: string) => {
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(attempt).rejects.toMatchObject({ actualVersion: 1 });
+      expect(await stateRows(id)).toEqual([]);
+    };
 
     it('writes the companion row and the events together, with versions counted from expectedVersion', async () => {
       const id = randomUUID();
@@ -187,10 +193,7 @@ describe('PostgresEventStore', () => {
     it('reports a stream that moved on as a ConcurrencyError and rolls the companion back', async () => {
       const id = randomUUID();
       await store.append(`aw:${id}`, [event('Elsewhere')], { expectedVersion: 0 });
-      const attempt = store.appendWith(`aw:${id}`, [event('Created')], { expectedVersion: 0 }, insertState(id, `n-${id}`));
-      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
-      await expect(attempt).rejects.toMatchObject({ actualVersion: 1 });
-      expect(await stateRows(id)).toEqual([]);
+      await expectRefusedAtVersion1(store.appendWith(`aw:${id}`, [event('Created')], { expectedVersion: 0 }, insertState(id, `n-${id}`)), id);
       expect((await store.readStream(`aw:${id}`)).map((e) => e.type)).toEqual(['Elsewhere']);
     });
 
@@ -219,10 +222,7 @@ describe('PostgresEventStore', () => {
     it('refuses an expectedVersion the stream is not at (no gap, no companion write)', async () => {
       const id = randomUUID();
       await store.append(`aw:${id}`, [event('Created')], { expectedVersion: 0 });
-      const attempt = store.appendWith(`aw:${id}`, [event('Skipped')], { expectedVersion: 5 }, insertState(id, `n-${id}`));
-      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
-      await expect(attempt).rejects.toMatchObject({ actualVersion: 1 });
-      expect(await stateRows(id)).toEqual([]);
+      await expectRefusedAtVersion1(store.appendWith(`aw:${id}`, [event('Skipped')], { expectedVersion: 5 }, insertState(id, `n-${id}`)), id);
       expect((await store.readStream(`aw:${id}`)).map((e) => e.streamVersion)).toEqual([1]);
     });
 
