@@ -3,6 +3,7 @@ import type { DynamicModule, INestApplication, NestApplicationOptions } from '@n
 import { NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigValidationError, describeConfig, loadConfig, type BaseServiceConfig } from './config/service-config';
+import { useLeanAsyncResourceBind } from './runtime/async-resource-bind';
 
 export interface ServiceEntry<C extends BaseServiceConfig> {
   readonly serviceName: string;
@@ -45,6 +46,8 @@ export async function runService<C extends BaseServiceConfig>(entry: ServiceEntr
     }
     throw error;
   }
+  // Before anything binds: see async-resource-bind.ts (a GC cost on Node < 25).
+  useLeanAsyncResourceBind();
   const app = await createServiceApp(entry, config);
   try {
     await app.listen(config.PORT, config.HOST);

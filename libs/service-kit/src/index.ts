@@ -7,3 +7,4 @@ export * from './postgres/postgres.module';
 export * from './service-kit.module';
 export * from './service-options';
 export * from './tokens';
+export * from './runtime/async-resource-bind';
