@@ -41,8 +41,54 @@ export function redactBody(body: unknown, depth = 0): unknown {
  * data, not state, so a crash may lose the last fraction of a second of it — never a SCIM write, which
  * has committed with its events before the response.
  */
+/**
+ * The buffered rows, one array per column, every value already a string or number: an entry waits up
+ * to 100 ms for its INSERT, long enough to outlive a young-generation GC at full load, and V8 copies
+ * whatever survives one. A parsed request body kept as an object tree made each entry dozens of objects
+ * to copy (and promote); serialised at `record` time it is one string.
+ */
+class PendingRows {
+  readonly directoryIds: string[] = [];
+  readonly requestIds: string[] = [];
+  readonly receivedAts: string[] = [];
+  readonly methods: string[] = [];
+  readonly paths: string[] = [];
+  readonly statuses: number[] = [];
+  readonly latencies: number[] = [];
+  readonly tokenIds: (string | null)[] = [];
+  readonly events: string[] = [];
+  readonly bodies: (string | null)[] = [];
+  readonly errors: (string | null)[] = [];
+
+  get length(): number {
+    return this.directoryIds.length;
+  }
+
+  push(entry: RequestLogEntry): void {
+    this.directoryIds.push(entry.directoryId);
+    this.requestIds.push(entry.requestId);
+    this.receivedAts.push(entry.receivedAt.toISOString());
+    this.methods.push(entry.method);
+    this.paths.push(entry.path);
+    this.statuses.push(entry.status);
+    this.latencies.push(entry.latencyMs);
+    this.tokenIds.push(entry.tokenId);
+    this.events.push(JSON.stringify(entry.events));
+    this.bodies.push(entry.requestBody === undefined ? null : JSON.stringify(entry.requestBody));
+    this.errors.push(entry.error);
+  }
+}
+
+/**
+ * Every SCIM request of a directory with what it did, for the portal's event log and for support. Kept
+ * for REQUEST_LOG_RETENTION_DAYS and at most REQUEST_LOG_MAX_PER_DIRECTORY rows per directory.
+ *
+ * Writes are batched off the request path (one multi-row INSERT every ~100 ms): the log is support
+ * data, not state, so a crash may lose the last fraction of a second of it — never a SCIM write, which
+ * has committed with its events before the response.
+ */
 export class RequestLog {
-  private buffer: RequestLogEntry[] = [];
+  private buffer = new PendingRows();
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -76,23 +122,23 @@ export class RequestLog {
     this.flushing = this.flushing.then(async () => {
       const batch = this.buffer;
       if (batch.length === 0) return;
-      this.buffer = [];
+      this.buffer = new PendingRows();
       try {
         await this.pool.query(
           `INSERT INTO scim_request_log (directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error)
            SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::real[], $8::text[], $9::jsonb[], $10::jsonb[], $11::text[])`,
           [
-            batch.map((e) => e.directoryId),
-            batch.map((e) => e.requestId),
-            batch.map((e) => e.receivedAt),
-            batch.map((e) => e.method),
-            batch.map((e) => e.path),
-            batch.map((e) => e.status),
-            batch.map((e) => e.latencyMs),
-            batch.map((e) => e.tokenId),
-            batch.map((e) => JSON.stringify(e.events)),
-            batch.map((e) => (e.requestBody === undefined ? null : JSON.stringify(e.requestBody))),
-            batch.map((e) => e.error),
+            batch.directoryIds,
+            batch.requestIds,
+            batch.receivedAts,
+            batch.methods,
+            batch.paths,
+            batch.statuses,
+            batch.latencies,
+            batch.tokenIds,
+            batch.events,
+            batch.bodies,
+            batch.errors,
           ],
         );
       } catch (error) {
