@@ -79,26 +79,49 @@ it('caps a group at maxBatch', async () => {
   expect(await groupSizes(directoryId)).toEqual([1, 3, 3]);
 });
 
+it("sends the next group's statement before answering the creates of the one that came back", async () => {
+  /** The real store, counting the group statements it is asked for. */
+  class CountingStore extends PostgresEventStore {
+    statements = 0;
+    override appendNewStreamsWith(...args: Parameters<PostgresEventStore['appendNewStreamsWith']>): ReturnType<PostgresEventStore['appendNewStreamsWith']> {
+      this.statements += 1;
+      return super.appendNewStreamsWith(...args);
+    }
+  }
+  const counting = new CountingStore(pool, { schema });
+  const directoryId = randomUUID();
+  const batcher = new CreateBatcher(counting, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
+  const first = batcher.write(newUser(directoryId, 'first@example.com')); // takes the slot
+  const behind = batcher.write(newUser(directoryId, 'behind@example.com')); // waits for it
+  // When the first create is answered, the statement of the one behind it is already on its way.
+  expect(await first.then(() => counting.statements)).toBe(2);
+  await behind;
+  expect(await groupSizes(directoryId)).toEqual([1, 1]);
+});
+
 it('answers each create of a group: a taken userName is 409 and leaves nothing, the others are written together', async () => {
   const directoryId = randomUUID();
   const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
   await batcher.write(newUser(directoryId, 'taken@example.com'));
+  // takes the free slot, so the five below queue behind it and go as one statement
+  const blocker = batcher.write(newUser(directoryId, 'blocker@example.com'));
   const group = [
-    newUser(directoryId, 'first@example.com'), // all five go as one statement (the slot is released just after
-    newUser(directoryId, 'second@example.com'), //   the first write's promise resolved, so they all queue)
+    newUser(directoryId, 'first@example.com'),
+    newUser(directoryId, 'second@example.com'),
     newUser(directoryId, 'TAKEN@example.com'), // a clash with an existing user
     newUser(directoryId, 'pair@example.com'),
     newUser(directoryId, 'Pair@Example.com'), // a clash with an earlier create of the same group
   ];
   const outcomes = await Promise.allSettled(group.map((c) => batcher.write(c)));
+  await blocker;
   const statusOf = (o: PromiseSettledResult<void>) => (o.status === 'fulfilled' ? 201 : o.reason instanceof ScimError ? o.reason.status : String(o.reason));
   expect(outcomes.map(statusOf)).toEqual([201, 201, 409, 201, 409]);
-  expect(await storedUserNames(directoryId)).toEqual(['first@example.com', 'pair@example.com', 'second@example.com', 'taken@example.com']);
+  expect(await storedUserNames(directoryId)).toEqual(['blocker@example.com', 'first@example.com', 'pair@example.com', 'second@example.com', 'taken@example.com']);
   for (const [i, c] of group.entries()) {
     expect({ i, events: (await store.readStream(c.streamId)).length }).toEqual({ i, events: outcomes[i]?.status === 'fulfilled' ? 1 : 0 });
   }
-  // taken, then first + second + pair in one statement: no create was retried on its own.
-  expect(await groupSizes(directoryId)).toEqual([1, 3]);
+  // taken, blocker, then first + second + pair in one statement: no create was retried on its own.
+  expect(await groupSizes(directoryId)).toEqual([1, 1, 3]);
 });
 
 it('writes a group PostgreSQL refuses as a whole one create at a time, so each gets its own answer', async () => {

@@ -81,18 +81,21 @@ export class CreateBatcher {
       const release = (): void => {
         if (!holdsSlot) return;
         holdsSlot = false;
+        clearTimeout(stalled);
         this.inFlight -= 1;
         this.dispatch();
       };
       const stalled = setTimeout(release, this.limits.stallMs);
-      void this.commit(group).finally(() => {
-        clearTimeout(stalled);
-        release();
-      });
+      void this.commit(group, release).finally(release);
     }
   }
 
-  private async commit(group: readonly Queued[]): Promise<void> {
+  /**
+   * `release` frees the statement slot. On success it is called as soon as the statement is back and
+   * BEFORE this group's creates are answered: their continuations (response, socket write: ~0.2 ms each)
+   * would otherwise all run before the next group's statement is even sent, leaving PostgreSQL idle.
+   */
+  private async commit(group: readonly Queued[], release: () => void): Promise<void> {
     let appended: ReadonlySet<string>;
     try {
       ({ appended } = await this.store.appendNewStreamsWith(
@@ -101,13 +104,15 @@ export class CreateBatcher {
       ));
     } catch (error) {
       if (error instanceof DatabaseError || error instanceof ConcurrencyError) {
-        // Refused as a whole, nothing written: one statement per create.
+        // Refused as a whole, nothing written: one statement per create (holding the slot meanwhile).
         await Promise.all(group.map(({ create, resolve, reject }) => this.writeOne(create).then(resolve, reject)));
       } else {
+        release();
         for (const queued of group) queued.reject(error);
       }
       return;
     }
+    release();
     for (const { create, resolve, reject } of group) {
       if (appended.has(create.streamId)) resolve();
       else reject(uniquenessError(create.type));
