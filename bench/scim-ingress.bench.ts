@@ -20,7 +20,7 @@
  * Writes bench/results/scim-ingress.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -36,6 +36,15 @@ const PROFILE = !args.includes('--no-profile');
 /** `--creates-only`: phases 1 and 2 (serial lookup/create, creates at c=16) and the profile; figures on stderr, no results file. */
 const CREATES_ONLY = args.includes('--creates-only');
 const WAITS = args.includes('--waits');
+/**
+ * `--ab=<dir>`: A/B of two code trees under the same conditions. This checkout (A) and the one in <dir>
+ * (B: e.g. `git worktree add <dir> <commit>` with node_modules linked) serve creates at c=16 in turn, in
+ * short slices (ABBA order, `seconds` rounds), so the VM's drift — large here, from one minute to the
+ * next — hits both alike. Figures on stderr.
+ */
+const AB_DIR = args.find((a) => a.startsWith('--ab='))?.slice('--ab='.length);
+/** BENCH_INGRESS_LOG=<file>: every line the ingress process prints is appended there (with --trace-gc, say). */
+const INGRESS_LOG = process.env.BENCH_INGRESS_LOG;
 const CONCURRENCY = 16;
 const SAME_GROUP_ADDS_PER_WORKER = 60;
 const MANAGEMENT_KEY = `bench-management-key-${'k'.repeat(32)}`;
@@ -395,6 +404,51 @@ async function timedPhase(
   return phase;
 }
 
+/**
+ * `--ab`: the two ingress processes serve creates at c=16 (16 directories, then 1 directory) in turn,
+ * 2 s slices after 0.5 s unrecorded each, ABBA order; latencies and ingress CPU summed per variant.
+ */
+async function abCreates(variants: { name: string; ingress: IngressProcess }[], dirs: Directory[], hot: Directory): Promise<void> {
+  const cases = [
+    { label: '16 directories', directory: (w: number) => dirs[w] as Directory },
+    { label: '1 directory', directory: () => hot },
+  ];
+  const results = variants.map((v) => ({ ...v, phases: cases.map((c) => ({ phase: new Phase(`${v.name}, ${c.label}`, CONCURRENCY), ms: 0, cpu: 0 })) }));
+  for (let round = 0; round < SECONDS; round += 1) {
+    const order = round % 2 === 0 ? results : [...results].reverse();
+    for (const variant of order) {
+      ingressPort = variant.ingress.port;
+      pids.ingress = variant.ingress.child.pid;
+      for (const [i, c] of cases.entries()) {
+        const slot = variant.phases[i] as (typeof variant.phases)[number];
+        const drive = (until: number): Promise<void[]> =>
+          Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
+            while (performance.now() < until) await createUser(c.directory(w), slot.phase);
+          }));
+        slot.phase.measuring = false;
+        await drive(performance.now() + 500);
+        const before = cpuSnapshot();
+        slot.phase.measuring = true;
+        const started = performance.now();
+        await drive(started + 2_000);
+        slot.phase.measuring = false;
+        slot.ms += performance.now() - started;
+        slot.cpu += cpuSnapshot().ingress - before.ingress;
+      }
+    }
+    process.stderr.write(`  round ${round + 1}/${SECONDS} done\n`);
+  }
+  for (const variant of results) {
+    for (const slot of variant.phases) {
+      slot.phase.started = 0;
+      slot.phase.ended = slot.ms;
+      report(slot.phase);
+      const creates = slot.phase.ops.get('create user (POST /Users)')?.latencies.length ?? 0;
+      process.stderr.write(`    ingress CPU ${(slot.cpu / (slot.ms / 1000)).toFixed(2)} cores, ${creates > 0 ? ((slot.cpu * 1000) / creates).toFixed(3) : '?'} ms per create\n`);
+    }
+  }
+}
+
 function report(phase: Phase): void {
   for (const [op, s] of phase.ops) {
     const sorted = [...s.latencies].sort((a, b) => a - b);
@@ -413,6 +467,7 @@ function report(phase: Phase): void {
 
 interface IngressProcess {
   readonly child: ChildProcess;
+  readonly port: number;
   /** Started under the sampling-profiler wrapper. */
   readonly profiled: boolean;
   readonly output: string[];
@@ -464,13 +519,16 @@ process.on('SIGUSR2', async () => {
 require(process.env.BENCH_INGRESS_MAIN);
 `;
 
-async function startIngressProcess(infra: Infrastructure, profileFile?: string): Promise<IngressProcess> {
+async function startIngressProcess(infra: Infrastructure, profileFile?: string, cwd = root): Promise<IngressProcess> {
   ingressPort = await randomFreePort();
+  const port = ingressPort;
+  // BENCH_INGRESS_NODE_ARGS: extra V8/node flags for the ingress only (e.g. `--trace-gc`), for A/B runs.
+  const extra = (process.env.BENCH_INGRESS_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const nodeArgs = profileFile
-    ? ['--enable-source-maps', '-r', '@swc-node/register', '-e', PROFILER_WRAPPER]
-    : ['-r', '@swc-node/register', 'apps/scim-ingress/src/main.ts'];
+    ? [...extra, '--enable-source-maps', '-r', '@swc-node/register', '-e', PROFILER_WRAPPER]
+    : [...extra, '-r', '@swc-node/register', 'apps/scim-ingress/src/main.ts'];
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: root,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -496,6 +554,7 @@ async function startIngressProcess(infra: Infrastructure, profileFile?: string):
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       output.push(line);
+      if (INGRESS_LOG) appendFileSync(INGRESS_LOG, `${line}\n`);
       if (output.length > 2000) output.shift();
       for (const w of waiters.filter((x) => line.includes(x.marker))) w.done();
     }
@@ -515,6 +574,7 @@ async function startIngressProcess(infra: Infrastructure, profileFile?: string):
   }
   return {
     child,
+    port,
     profiled: profileFile !== undefined,
     output,
     waitForLine: (marker, timeoutMs) =>
@@ -691,6 +751,16 @@ async function main(): Promise<void> {
     const dirs = await Promise.all(Array.from({ length: CONCURRENCY }, () => createDirectory()));
     const hot = await createDirectory();
     const phases: Phase[] = [];
+    if (AB_DIR) {
+      const a = ingress;
+      const b = await startIngressProcess(infra, undefined, resolve(AB_DIR));
+      try {
+        await abCreates([{ name: 'A (this checkout)', ingress: a }, { name: `B (${AB_DIR})`, ingress: b }], dirs, hot);
+      } finally {
+        await b.stop();
+      }
+      return;
+    }
 
     // 1. One IdP, serial: OneLogin looks the user up, then creates it.
     process.stderr.write('1. serial lookup → create\n');
