@@ -29,54 +29,35 @@ export function redactBody(body: unknown, depth = 0): unknown {
   if (typeof body === 'object' && body !== null) {
     return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactBody(v, depth + 1)]));
   }
-  if (typeof body === 'string' && body.length > 2_000) return `${body.slice(0, 2_000)}…`;
+  if (typeof body === 'string') {
+    // jsonb cannot hold U+0000, and one such string would fail the INSERT of the whole batch.
+    const kept = body.includes('\u0000') ? body.replaceAll('\u0000', '\uFFFD') : body;
+    return kept.length > 2_000 ? `${kept.slice(0, 2_000)}…` : kept;
+  }
   return body;
 }
 
 /**
- * Every SCIM request of a directory with what it did, for the portal's event log and for support. Kept
- * for REQUEST_LOG_RETENTION_DAYS and at most REQUEST_LOG_MAX_PER_DIRECTORY rows per directory.
- *
- * Writes are batched off the request path (one multi-row INSERT every ~100 ms): the log is support
- * data, not state, so a crash may lose the last fraction of a second of it — never a SCIM write, which
- * has committed with its events before the response.
+ * A log entry as the JSON object its INSERT reads (jsonb_to_recordset), serialised at `record` time: an
+ * entry waits up to 100 ms for its INSERT, long enough to outlive a young-generation GC at full load, and
+ * V8 copies whatever survives one. A parsed body kept as an object tree made each entry dozens of objects
+ * to copy (and promote); this way it is one string, and the flush sends one JSON text instead of eleven
+ * arrays whose every element the driver escapes.
  */
-/**
- * The buffered rows, one array per column, every value already a string or number: an entry waits up
- * to 100 ms for its INSERT, long enough to outlive a young-generation GC at full load, and V8 copies
- * whatever survives one. A parsed request body kept as an object tree made each entry dozens of objects
- * to copy (and promote); serialised at `record` time it is one string.
- */
-class PendingRows {
-  readonly directoryIds: string[] = [];
-  readonly requestIds: string[] = [];
-  readonly receivedAts: string[] = [];
-  readonly methods: string[] = [];
-  readonly paths: string[] = [];
-  readonly statuses: number[] = [];
-  readonly latencies: number[] = [];
-  readonly tokenIds: (string | null)[] = [];
-  readonly events: string[] = [];
-  readonly bodies: (string | null)[] = [];
-  readonly errors: (string | null)[] = [];
-
-  get length(): number {
-    return this.directoryIds.length;
-  }
-
-  push(entry: RequestLogEntry): void {
-    this.directoryIds.push(entry.directoryId);
-    this.requestIds.push(entry.requestId);
-    this.receivedAts.push(entry.receivedAt.toISOString());
-    this.methods.push(entry.method);
-    this.paths.push(entry.path);
-    this.statuses.push(entry.status);
-    this.latencies.push(entry.latencyMs);
-    this.tokenIds.push(entry.tokenId);
-    this.events.push(JSON.stringify(entry.events));
-    this.bodies.push(entry.requestBody === undefined ? null : JSON.stringify(entry.requestBody));
-    this.errors.push(entry.error);
-  }
+function entryJson(entry: RequestLogEntry): string {
+  return JSON.stringify({
+    directory_id: entry.directoryId,
+    request_id: entry.requestId,
+    received_at: entry.receivedAt,
+    method: entry.method,
+    path: entry.path,
+    status: entry.status,
+    latency_ms: entry.latencyMs,
+    token_id: entry.tokenId,
+    events: entry.events,
+    request_body: entry.requestBody ?? null,
+    error: entry.error,
+  });
 }
 
 /**
@@ -88,7 +69,7 @@ class PendingRows {
  * has committed with its events before the response.
  */
 export class RequestLog {
-  private buffer = new PendingRows();
+  private buffer: string[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -113,7 +94,7 @@ export class RequestLog {
   }
 
   record(entry: RequestLogEntry): void {
-    this.buffer.push(entry);
+    this.buffer.push(entryJson(entry));
     if (this.buffer.length >= 500) void this.flush();
   }
 
@@ -122,24 +103,17 @@ export class RequestLog {
     this.flushing = this.flushing.then(async () => {
       const batch = this.buffer;
       if (batch.length === 0) return;
-      this.buffer = new PendingRows();
+      this.buffer = [];
       try {
         await this.pool.query(
           `INSERT INTO scim_request_log (directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::real[], $8::text[], $9::jsonb[], $10::jsonb[], $11::text[])`,
-          [
-            batch.directoryIds,
-            batch.requestIds,
-            batch.receivedAts,
-            batch.methods,
-            batch.paths,
-            batch.statuses,
-            batch.latencies,
-            batch.tokenIds,
-            batch.events,
-            batch.bodies,
-            batch.errors,
-          ],
+           SELECT e.directory_id, e.request_id, e.received_at, e.method, e.path, e.status, e.latency_ms, e.token_id, e.events, e.request_body, e.error
+             FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                    AS (directory_id text, request_id text, received_at timestamptz, method text, path text, status int, latency_ms real,
+                        token_id text, events jsonb, request_body jsonb, error text))
+                  WITH ORDINALITY AS e(directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error, ord)
+            ORDER BY e.ord`,
+          [`[${batch.join(',')}]`],
         );
       } catch (error) {
         this.onError(`request log write failed (${batch.length} entries dropped): ${error instanceof Error ? error.message : String(error)}`);

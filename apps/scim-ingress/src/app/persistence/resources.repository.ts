@@ -117,11 +117,31 @@ export class ResourcesRepository {
    * skipped; the ids of the rows written come back as `key`.
    */
   insertUniqueStatement(rows: readonly ResourceRow[]): CompanionStatement {
-    const { tuples, values } = rowTuples(rows);
+    // One jsonb parameter for all rows (one statement text for every group size; see appendNewStreamsWith).
+    const payload = rows.map((row) =>
+      JSON.stringify({
+        directory_id: row.directoryId,
+        resource_type: row.resourceType,
+        id: row.id,
+        resource: row.resource,
+        unknown_attributes: row.unknownAttributes,
+        revision: row.revision,
+        stream_version: row.streamVersion,
+        created_at: row.createdAt,
+        updated_at: row.updatedAt,
+        unique_key: uniqueKeyOf(row.resourceType, row.resource),
+      }),
+    );
     return {
-      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples}
-               ON CONFLICT (directory_id, resource_type, unique_key) DO NOTHING RETURNING id::text AS key`,
-      values,
+      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key)
+             SELECT ${prefixed('r')}, r.unique_key
+               FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                      AS (directory_id text, resource_type text, id text, resource jsonb, unknown_attributes jsonb, revision int,
+                          stream_version int, created_at timestamptz, updated_at timestamptz, unique_key text))
+                    WITH ORDINALITY AS r(directory_id, resource_type, id, resource, unknown_attributes, revision, stream_version, created_at, updated_at, unique_key, ord)
+              ORDER BY r.ord
+             ON CONFLICT (directory_id, resource_type, unique_key) DO NOTHING RETURNING id::text AS key`,
+      values: [`[${payload.join(',')}]`],
     };
   }
 

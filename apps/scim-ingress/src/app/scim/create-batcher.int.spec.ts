@@ -72,6 +72,36 @@ it('writes creates that wait for a statement in flight together, in one transact
   for (const c of creates) expect((await store.readStream(c.streamId)).map((e) => [e.type, e.streamVersion])).toEqual([['UserProvisioned', 1]]);
 });
 
+it('stores a row and its events exactly as a single create does (NULLs, timestamps, JSON, event order)', async () => {
+  const directoryId = randomUUID();
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
+  const plain = newUser(directoryId, 'plain@example.com');
+  const rich = newUser(directoryId, 'rich@example.com');
+  const richRow = { ...rich.row, unknownAttributes: { customAppField: 'kept', nested: { list: [1, 'two', null] } }, createdAt: new Date('2026-01-02T03:04:05.678Z') };
+  const grouped = [plain, { ...rich, row: richRow }];
+  const single = newUser(directoryId, 'single@example.com');
+  const one = resources.insertStatement(single.row); // the one-row path, for comparison
+  await pool.query(one.text, [...one.values]);
+  const blocker = batcher.write(newUser(directoryId, 'blocker@example.com'));
+  await Promise.all([...grouped.map((c) => batcher.write(c)), blocker]);
+  const { rows } = await pool.query<{ u: string; unknown_null: boolean; unknown: unknown; created: Date; unique_key: string; resource: unknown }>(
+    `SELECT resource ->> 'userName' AS u, unknown_attributes IS NULL AS unknown_null, unknown_attributes AS unknown, created_at AS created, unique_key, resource
+       FROM scim_resources WHERE directory_id = $1 AND resource ->> 'userName' IN ('plain@example.com', 'rich@example.com', 'single@example.com') ORDER BY 1`,
+    [directoryId],
+  );
+  expect(rows).toEqual([
+    { u: 'plain@example.com', unknown_null: true, unknown: null, created: plain.row.createdAt, unique_key: 'plain@example.com', resource: plain.row.resource },
+    { u: 'rich@example.com', unknown_null: false, unknown: richRow.unknownAttributes, created: richRow.createdAt, unique_key: 'rich@example.com', resource: rich.row.resource },
+    { u: 'single@example.com', unknown_null: true, unknown: null, created: single.row.createdAt, unique_key: 'single@example.com', resource: single.row.resource },
+  ]);
+  for (const c of grouped) {
+    const events = await store.readStream(c.streamId);
+    expect(events.map((e) => ({ id: e.id, type: e.type, version: e.streamVersion, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }))).toEqual(
+      c.events.map((e, i) => ({ id: e.id, type: e.type, version: i + 1, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+    );
+  }
+});
+
 it('caps a group at maxBatch', async () => {
   const directoryId = randomUUID();
   const batcher = new CreateBatcher(store, resources, { maxBatch: 3, maxInFlight: 1, stallMs: 5_000 });
