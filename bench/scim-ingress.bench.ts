@@ -408,10 +408,10 @@ async function timedPhase(
  * `--ab`: the two ingress processes serve creates at c=16 (16 directories, then 1 directory) in turn,
  * 2 s slices after 0.5 s unrecorded each, ABBA order; latencies and ingress CPU summed per variant.
  */
-async function abCreates(variants: { name: string; ingress: IngressProcess }[], dirs: Directory[], hot: Directory): Promise<void> {
+async function abCreates(variants: { name: string; ingress: IngressProcess; dirs: Directory[]; hot: Directory }[]): Promise<void> {
   const cases = [
-    { label: '16 directories', directory: (w: number) => dirs[w] as Directory },
-    { label: '1 directory', directory: () => hot },
+    { label: '16 directories', directory: (v: (typeof variants)[number], w: number) => v.dirs[w] as Directory },
+    { label: '1 directory', directory: (v: (typeof variants)[number]) => v.hot },
   ];
   const results = variants.map((v) => ({ ...v, phases: cases.map((c) => ({ phase: new Phase(`${v.name}, ${c.label}`, CONCURRENCY), ms: 0, cpu: 0 })) }));
   for (let round = 0; round < SECONDS; round += 1) {
@@ -423,7 +423,7 @@ async function abCreates(variants: { name: string; ingress: IngressProcess }[], 
         const slot = variant.phases[i] as (typeof variant.phases)[number];
         const drive = (until: number): Promise<void[]> =>
           Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-            while (performance.now() < until) await createUser(c.directory(w), slot.phase);
+            while (performance.now() < until) await createUser(c.directory(variant, w), slot.phase);
           }));
         slot.phase.measuring = false;
         await drive(performance.now() + 500);
@@ -519,7 +519,7 @@ process.on('SIGUSR2', async () => {
 require(process.env.BENCH_INGRESS_MAIN);
 `;
 
-async function startIngressProcess(infra: Infrastructure, profileFile?: string, cwd = root): Promise<IngressProcess> {
+async function startIngressProcess(infra: Infrastructure, profileFile?: string, cwd = root, env: Record<string, string> = {}): Promise<IngressProcess> {
   ingressPort = await randomFreePort();
   const port = ingressPort;
   // BENCH_INGRESS_NODE_ARGS: extra V8/node flags for the ingress only (e.g. `--trace-gc`), for A/B runs.
@@ -544,6 +544,7 @@ async function startIngressProcess(infra: Infrastructure, profileFile?: string, 
       SCIM_RATE_LIMIT_BURST: '1000000',
       SCIM_AUTH_FAILURES_PER_MINUTE: '1000000',
       ...(profileFile ? { BENCH_PROFILE_FILE: profileFile, BENCH_INGRESS_MAIN: INGRESS_MAIN } : {}),
+      ...env,
     },
   });
   if (!child.pid) throw new Error('the ingress process did not start');
@@ -752,12 +753,19 @@ async function main(): Promise<void> {
     const hot = await createDirectory();
     const phases: Phase[] = [];
     if (AB_DIR) {
-      const a = ingress;
-      const b = await startIngressProcess(infra, undefined, resolve(AB_DIR));
+      // B gets a database of its own on the same server: with one shared outbox, the relay of whichever
+      // process leads would carry the other's events too, and an A/A run came out 15% apart.
+      await pool.query('CREATE DATABASE bench_ab_b');
+      const url = new URL(infra.env.DATABASE_URL as string);
+      url.pathname = '/bench_ab_b';
+      const a = { name: 'A (this checkout)', ingress, dirs, hot };
+      const bIngress = await startIngressProcess(infra, undefined, resolve(AB_DIR), { DATABASE_URL: url.toString() });
       try {
-        await abCreates([{ name: 'A (this checkout)', ingress: a }, { name: `B (${AB_DIR})`, ingress: b }], dirs, hot);
+        const bDirs = await Promise.all(Array.from({ length: CONCURRENCY }, () => createDirectory()));
+        const b = { name: `B (${AB_DIR})`, ingress: bIngress, dirs: bDirs, hot: await createDirectory() };
+        await abCreates([a, b]);
       } finally {
-        await b.stop();
+        await bIngress.stop();
       }
       return;
     }
