@@ -413,7 +413,7 @@ async function abCreates(variants: { name: string; ingress: IngressProcess; dirs
     { label: '16 directories', directory: (v: (typeof variants)[number], w: number) => v.dirs[w] as Directory },
     { label: '1 directory', directory: (v: (typeof variants)[number]) => v.hot },
   ];
-  const results = variants.map((v) => ({ ...v, phases: cases.map((c) => ({ phase: new Phase(`${v.name}, ${c.label}`, CONCURRENCY), ms: 0, cpu: 0 })) }));
+  const results = variants.map((v) => ({ ...v, phases: cases.map((c) => ({ phase: new Phase(`${v.name}, ${c.label}`, CONCURRENCY), ms: 0, cpu: 0, postgres: 0, kafka: 0, machine: 0 })) }));
   for (let round = 0; round < SECONDS; round += 1) {
     const order = round % 2 === 0 ? results : [...results].reverse();
     for (const variant of order) {
@@ -433,7 +433,11 @@ async function abCreates(variants: { name: string; ingress: IngressProcess; dirs
         await drive(started + 2_000);
         slot.phase.measuring = false;
         slot.ms += performance.now() - started;
-        slot.cpu += cpuSnapshot().ingress - before.ingress;
+        const after = cpuSnapshot();
+        slot.cpu += after.ingress - before.ingress;
+        slot.postgres += after.postgres - before.postgres;
+        slot.kafka += after.kafka - before.kafka;
+        slot.machine += after.machine - before.machine;
       }
     }
     process.stderr.write(`  round ${round + 1}/${SECONDS} done\n`);
@@ -444,7 +448,10 @@ async function abCreates(variants: { name: string; ingress: IngressProcess; dirs
       slot.phase.ended = slot.ms;
       report(slot.phase);
       const creates = slot.phase.ops.get('create user (POST /Users)')?.latencies.length ?? 0;
-      process.stderr.write(`    ingress CPU ${(slot.cpu / (slot.ms / 1000)).toFixed(2)} cores, ${creates > 0 ? ((slot.cpu * 1000) / creates).toFixed(3) : '?'} ms per create\n`);
+      const perCreate = (cpu: number): string => (creates > 0 ? ((cpu * 1000) / creates).toFixed(3) : '?');
+      process.stderr.write(
+        `    CPU ms per create: ingress ${perCreate(slot.cpu)}, postgres ${perCreate(slot.postgres)}, kafka ${perCreate(slot.kafka)}, machine ${perCreate(slot.machine)} (ingress ${(slot.cpu / (slot.ms / 1000)).toFixed(2)} cores)\n`,
+      );
     }
   }
 }
