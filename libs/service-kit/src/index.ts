@@ -1,6 +1,7 @@
 export * from './bootstrap';
 export * from './config/service-config';
 export * from './health/health.controller';
+export * from './health/readiness';
 export * from './kafka/kafka.module';
 export * from './logging/logging';
 export * from './postgres/postgres.module';

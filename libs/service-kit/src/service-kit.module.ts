@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health/health.controller';
+import { ReadinessChecks } from './health/readiness';
 import { KafkaModule } from './kafka/kafka.module';
 import { loggerParams } from './logging/logging';
 import { PostgresModule } from './postgres/postgres.module';
@@ -23,8 +24,9 @@ export class ServiceKitModule {
       providers: [
         { provide: SERVICE_OPTIONS, useValue: options },
         { provide: SERVICE_CONFIG, useValue: options.config },
+        ReadinessChecks,
       ],
-      exports: [SERVICE_OPTIONS, SERVICE_CONFIG, PostgresModule, KafkaModule],
+      exports: [SERVICE_OPTIONS, SERVICE_CONFIG, ReadinessChecks, PostgresModule, KafkaModule],
     };
   }
 }

@@ -12,7 +12,12 @@ import { getJson, startServiceForTest, waitUntilReady, type HealthBody } from '.
  */
 export function describeServiceBasics<C extends BaseServiceConfig>(
   entry: ServiceEntry<C>,
-  expected: { topics: readonly TopicName[]; env?: Record<string, string> },
+  expected: {
+    topics: readonly TopicName[];
+    env?: Record<string, string>;
+    /** Parts the service reports on /health/ready beside postgres and kafka (ReadinessChecks). */
+    readiness?: readonly string[];
+  },
 ): void {
   describe(`${entry.serviceName} service basics`, () => {
     it('boots its real module, reports live and ready, owns its schema and has created its topics', async () => {
@@ -24,7 +29,7 @@ export function describeServiceBasics<C extends BaseServiceConfig>(
 
         const ready = await waitUntilReady(service.url);
         expect(ready.status).toBe('ok');
-        expect(Object.keys(ready.info ?? {}).sort()).toEqual(['kafka', 'postgres']);
+        expect(Object.keys(ready.info ?? {}).sort()).toEqual(['kafka', 'postgres', ...(expected.readiness ?? [])].sort());
 
         const db = new Client({ connectionString: requiredEnv('DATABASE_URL') });
         await db.connect();

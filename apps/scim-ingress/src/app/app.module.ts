@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { Topics } from '@scimbridge/contracts';
 import { PostgresEventStore } from '@scimbridge/event-store';
 import { BACKGROUND_WORKERS, BackgroundWorkersHost, ThreadedWorker, type BackgroundWorker } from '@scimbridge/messaging';
-import { PG_POOL, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { PG_POOL, ReadinessChecks, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
 import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
@@ -24,6 +24,7 @@ const SERVICE_NAME = 'scim-ingress';
 const SCHEMA = schemaFor(SERVICE_NAME);
 const STATE_WORKER = Symbol.for('scimbridge:scim-ingress:state-worker');
 const RELAY_WORKER = Symbol.for('scimbridge:scim-ingress:relay-worker');
+const RELAY_READINESS = Symbol.for('scimbridge:scim-ingress:relay-readiness');
 
 /** Tables first (event store, SCIM state, request log), then the request log's writer. */
 class IngressStateWorker implements BackgroundWorker {
@@ -117,6 +118,19 @@ export class AppModule {
               logger: { info: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
               wakeUps: (wake) => store.onAppended(wake),
             });
+          },
+        },
+        {
+          // /health/ready shows the relay thread: `down` while it is dead and being started again (SCIM
+          // writes still commit; their events wait in the store), with how often it died and why.
+          provide: RELAY_READINESS,
+          inject: [ReadinessChecks, RELAY_WORKER],
+          useFactory: (checks: ReadinessChecks, relay: ThreadedWorker<DirectoryEventsRelayData>): true => {
+            checks.register('relay', () => {
+              const status = relay.status();
+              return { ready: status.state === 'running', detail: { ...status } };
+            });
+            return true;
           },
         },
         {

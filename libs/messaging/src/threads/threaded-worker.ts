@@ -36,6 +36,17 @@ export interface ThreadedWorkerOptions<D> {
   readonly restartDelayMs?: number;
 }
 
+/** What `/health/ready` shows of a ThreadedWorker (ReadinessChecks in service-kit). */
+export interface ThreadedWorkerStatus {
+  /** `restarting`: the thread died and is being started again (events wait in the store meanwhile). */
+  readonly state: 'not started' | 'running' | 'restarting' | 'stopped';
+  /** Times the thread died since this process started. */
+  readonly unexpectedExits: number;
+  /** Failed attempts to start it again since it last ran. */
+  readonly failedRestarts: number;
+  readonly lastFailure: string | null;
+}
+
 type Op = 'migrate' | 'start' | 'stop';
 type FromThread = { kind: 'done'; id: number; error?: string } | { kind: 'log'; level: keyof ThreadLogger; message: string };
 
@@ -65,6 +76,9 @@ export class ThreadedWorker<D> implements BackgroundWorker {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private failedRestarts = 0;
+  private state: ThreadedWorkerStatus['state'] = 'not started';
+  private unexpectedExits = 0;
+  private lastFailure: string | null = null;
 
   constructor(private readonly options: ThreadedWorkerOptions<D>) {}
 
@@ -79,11 +93,17 @@ export class ThreadedWorker<D> implements BackgroundWorker {
   async start(): Promise<void> {
     this.stopping = false;
     await this.call('start');
+    this.state = 'running';
     this.unsubscribe ??= this.options.wakeUps?.(() => this.forwardWake());
+  }
+
+  status(): ThreadedWorkerStatus {
+    return { state: this.state, unexpectedExits: this.unexpectedExits, failedRestarts: this.failedRestarts, lastFailure: this.lastFailure };
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.state = 'stopped';
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     this.unsubscribe?.();
@@ -144,11 +164,13 @@ export class ThreadedWorker<D> implements BackgroundWorker {
           () => {
             if (this.stopping) return;
             this.failedRestarts = 0;
+            this.state = 'running';
             this.options.logger.info(`${this.workerName} running again`);
           },
           async (error: Error) => {
             if (this.stopping) return;
             this.failedRestarts += 1;
+            this.lastFailure = `did not start again: ${error.message}`;
             this.options.logger.error(`${this.workerName} did not start again (attempt ${this.failedRestarts}): ${error.message}; retrying`);
             // A thread left half-started is replaced, not reused (its exit is then not a crash).
             const stale = this.worker;
@@ -184,6 +206,9 @@ export class ThreadedWorker<D> implements BackgroundWorker {
       for (const waiter of this.pending.values()) waiter.reject(new Error(`${this.workerName} exited (code ${code}) during ${waiter.op}`));
       this.pending.clear();
       if (this.stopping || !current) return;
+      this.state = 'restarting';
+      this.unexpectedExits += 1;
+      this.lastFailure = `exited unexpectedly (code ${code})`;
       this.options.logger.error(`${this.workerName} exited unexpectedly (code ${code}); starting it again`);
       this.scheduleRestart();
     });

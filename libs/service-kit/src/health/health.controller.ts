@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthChe
 import type { Pool } from 'pg';
 import { KafkaTopics } from '../kafka/kafka.module';
 import { PG_POOL } from '../tokens';
+import { ReadinessChecks } from './readiness';
 
 /** `GET /health` is liveness (the process serves HTTP); `GET /health/ready` checks its dependencies. */
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly kafka: KafkaTopics,
+    private readonly parts: ReadinessChecks,
   ) {}
 
   @Get()
@@ -41,6 +43,11 @@ export class HealthController {
             }
           })
           .withTimeout(4_000),
+      ...this.parts.entries().map(([name, check]) => () => {
+        const { ready, detail } = check();
+        const indicator = this.indicators.check(name);
+        return ready ? indicator.up(detail) : indicator.down(detail);
+      }),
     ]);
   }
 }

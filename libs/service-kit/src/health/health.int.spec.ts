@@ -5,8 +5,12 @@ import { createServer } from 'node:net';
 import { createServiceApp, type ServiceEntry } from '../bootstrap';
 import { BaseServiceConfig, loadConfig } from '../config/service-config';
 import { ServiceKitModule } from '../service-kit.module';
+import { ReadinessChecks } from './readiness';
 
 // Self-contained on purpose: libs/testing depends on this library, so this spec cannot use its helpers.
+
+/** The state of a part the probe service reports through ReadinessChecks. */
+const widget = { ready: true, restarts: 0 };
 
 @Module({})
 class ProbeModule {
@@ -14,6 +18,13 @@ class ProbeModule {
     return {
       module: ProbeModule,
       imports: [ServiceKitModule.forRoot({ serviceName: 'health-probe', config, topics: [Topics.directoryEvents] })],
+      providers: [
+        {
+          provide: 'widget-readiness',
+          inject: [ReadinessChecks],
+          useFactory: (checks: ReadinessChecks) => checks.register('widget', () => ({ ready: widget.ready, detail: { restarts: widget.restarts } })),
+        },
+      ],
     };
   }
 }
@@ -78,7 +89,16 @@ describe('health endpoints', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.info?.['kafka']?.status).toBe('up');
       expect(ready.body.info?.['postgres']?.status).toBe('up');
+      expect(ready.body.info?.['widget']).toEqual({ status: 'up', restarts: 0 });
+
+      // A registered part that is down makes the service not ready, with the part's own detail.
+      Object.assign(widget, { ready: false, restarts: 3 });
+      const down = await getHealth(`${service.url}/health/ready`);
+      expect(down.status).toBe(503);
+      expect(down.body.error?.['widget']).toEqual({ status: 'down', restarts: 3 });
+      expect(down.body.info?.['postgres']?.status).toBe('up');
     } finally {
+      Object.assign(widget, { ready: true, restarts: 0 });
       await service.app.close();
     }
   });
