@@ -80,6 +80,11 @@ export interface Subscription {
   /** Resolves when the subscription has stopped; rejects with the handler's error if it failed. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Reads at once (no poll interval, no coalescing) until a read comes back short, and resolves when
+   * everything stored before the call has been handled; rejects if the subscription ends first.
+   */
+  drain(): Promise<void>;
 }
 
 export function comparePositions(a: GlobalPosition, b: GlobalPosition): number {

@@ -49,20 +49,37 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       wake = done;
     });
 
+  /** drain() calls not yet served by a read that started after them. */
+  let drainRequests: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  let finished = false;
+
   const loop = async (): Promise<void> => {
     let position = options.after;
     try {
       while (!stopped) {
+        // A read that starts now sees everything stored before these drain() calls.
+        const serving = drainRequests;
+        drainRequests = [];
         const events = await options.read(position, options.batchSize);
-        if (stopped) break;
+        if (stopped) {
+          drainRequests.push(...serving);
+          break;
+        }
         if (events.length > 0) {
           await options.handler(events);
           position = (events[events.length - 1] as RecordedEvent).position;
         }
-        if (events.length < options.batchSize && !stopped) await sleep();
+        if (events.length < options.batchSize) {
+          for (const request of serving) request.resolve();
+          if (!stopped && drainRequests.length === 0) await sleep();
+        } else {
+          drainRequests.push(...serving);
+        }
       }
     } finally {
+      finished = true;
       options.wakeUps?.off('appended', onAppended);
+      for (const request of drainRequests.splice(0)) request.reject(new Error('the subscription stopped before it caught up'));
     }
   };
 
@@ -74,5 +91,11 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       wake?.();
       await done.catch(() => undefined);
     },
+    drain: () =>
+      new Promise<void>((resolve, reject) => {
+        if (stopped || finished) return reject(new Error('the subscription has stopped'));
+        drainRequests.push({ resolve, reject });
+        wake?.();
+      }),
   };
 }

@@ -161,6 +161,29 @@ describe('append → relay → Kafka → projection', () => {
     }
   });
 
+  it('publishes what is already stored when it stops, even inside its coalescing window', async () => {
+    const { schema, topic, store } = await fixture();
+    await createTopic(kafka, topic);
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`WARN ${m}`), error: (m: string) => lines.push(`ERROR ${m}`) };
+    // Without stop's drain nothing below would be read for a minute.
+    const relay = new OutboxRelay({ name: 'main', pool, schema, store, kafka, toMessage: toMessage(topic), deadLetterTopic: `${topic}.dlq`, pollIntervalMs: 60_000, coalesceMs: 60_000, logger });
+    await relay.migrate();
+    relay.start();
+    await waitFor('the relay to lead', async () => {
+      if (!lines.some((l) => l.includes('leading from'))) throw new Error('not leading yet');
+    });
+    await new Promise((r) => setTimeout(r, 500)); // its first read (of an empty outbox) is done
+    for (let v = 0; v < 5; v += 1) await store.append(`counter:${schema}:0`, [newEvent('dir-0', v)], { expectedVersion: v });
+    const stopped = Date.now();
+    await relay.stop();
+    expect(Date.now() - stopped).toBeLessThan(5_000);
+    expect(relay.status).toEqual({ state: 'stopped', published: 5 });
+    const onTopic = await readTopic(kafka, topic, 5);
+    expect([...onTopic.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect(lines.filter((l) => l.startsWith('WARN') || l.startsWith('ERROR'))).toEqual([]);
+  });
+
   it('loses nothing and applies nothing twice when relay and consumer crash at random points', async () => {
     const { schema, topic, store } = await fixture();
     await createTopic(kafka, topic);

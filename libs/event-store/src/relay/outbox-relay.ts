@@ -44,6 +44,8 @@ export interface OutboxRelayOptions {
    * out as one produce request: each request costs the broker far more than one more message in it.
    */
   readonly coalesceMs?: number;
+  /** How long `stop` may spend publishing what is already stored (default 5 s; Kafka down: gives up). */
+  readonly drainTimeoutMs?: number;
   /** How often a standby instance tries to take over leadership. */
   readonly standbyRetryMs?: number;
   readonly logger?: RelayLogger;
@@ -101,7 +103,23 @@ export class OutboxRelay {
     this.run = this.loop();
   }
 
+  /**
+   * Stops relaying. A leader first publishes what is already stored (at most `drainTimeoutMs`, default
+   * 5 s): with coalescing, the last events of a clean shutdown would otherwise wait for the next leader.
+   */
   async stop(): Promise<void> {
+    const subscription = this.subscription;
+    if (subscription && this.state === 'leading' && !this.stopping) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.drainTimeoutMs ?? 5_000);
+      });
+      await Promise.race([
+        subscription.drain().catch((error: unknown) => this.log.warn(`relay ${this.options.name}: not drained before stopping (${String(error)})`)),
+        timeout,
+      ]);
+      clearTimeout(timer);
+    }
     this.stopping = true;
     this.wakeStandby?.();
     await this.subscription?.stop();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 /** Anything a service runs next to its HTTP API: outbox relays, projection runners. */
 export interface BackgroundWorker {
@@ -12,11 +12,13 @@ export const BACKGROUND_WORKERS = Symbol.for('scimbridge:background-workers');
 
 /**
  * Nest lifecycle for background workers: their tables are migrated and they start once the app has
- * bootstrapped, and they stop (draining in-flight work) before the app's connections close. Provide
- * the workers under BACKGROUND_WORKERS (an array) next to this host.
+ * bootstrapped. They stop (draining in-flight work) after the HTTP server has closed — so whatever the
+ * last requests stored is still theirs to handle, e.g. the relay publishes it — and before the shared
+ * connections close (Nest runs the app module's shutdown hooks before those of the global service-kit
+ * modules). Provide the workers under BACKGROUND_WORKERS (an array) next to this host.
  */
 @Injectable()
-export class BackgroundWorkersHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class BackgroundWorkersHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BackgroundWorkers');
   private started: BackgroundWorker[] = [];
 
@@ -31,7 +33,7 @@ export class BackgroundWorkersHost implements OnApplicationBootstrap, BeforeAppl
     }
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     // Reverse order: consumers of what earlier workers produce stop first.
     const running = [...this.started].reverse();
     this.started = [];

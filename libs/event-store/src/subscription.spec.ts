@@ -1,0 +1,72 @@
+import type { GlobalPosition, RecordedEvent } from './event-store.port';
+import { pollingSubscription } from './subscription';
+
+/**
+ * The polling loop's drain(): read now, keep reading while batches come back full, resolve once a read
+ * that began after the call came back short and its events were handled. The "store" here is an array
+ * the test appends to (this is the loop's own logic; the PostgreSQL store is tested on a real server).
+ */
+
+function eventAt(n: number): RecordedEvent {
+  return {
+    id: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
+    type: 'Counted',
+    schemaVersion: 1,
+    data: { n },
+    metadata: {},
+    streamId: 's',
+    streamVersion: n,
+    position: { transactionId: 1n, sequence: BigInt(n) },
+    recordedAt: new Date(0),
+  };
+}
+
+function harness() {
+  const stored: RecordedEvent[] = [];
+  const handled: number[] = [];
+  const reads: number[] = [];
+  const subscription = pollingSubscription({
+    read: async (after: GlobalPosition, limit: number) => {
+      reads.push(Number(after.sequence));
+      return stored.filter((e) => e.position.sequence > after.sequence).slice(0, limit);
+    },
+    handler: async (events) => {
+      handled.push(...events.map((e) => e.data['n'] as number));
+    },
+    after: { transactionId: 0n, sequence: 0n },
+    batchSize: 3,
+    pollIntervalMs: 60_000,
+  });
+  return { stored, handled, reads, subscription };
+}
+
+it('handles everything stored before drain() at once, in full batches and a short last one', async () => {
+  const { stored, handled, reads, subscription } = harness();
+  await new Promise((r) => setTimeout(r, 20)); // the first read (empty) is done; it now sleeps a minute
+  for (let n = 1; n <= 7; n += 1) stored.push(eventAt(n));
+  await subscription.drain();
+  expect(handled).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(reads).toEqual([0, 0, 3, 6]);
+  await subscription.drain(); // nothing new: one short read
+  expect(reads).toEqual([0, 0, 3, 6, 7]);
+  await subscription.stop();
+});
+
+it('refuses drain() once stopped, and fails a pending one if the handler fails', async () => {
+  const { subscription } = harness();
+  await subscription.stop();
+  await expect(subscription.drain()).rejects.toThrow(/stopped/);
+
+  const failing = pollingSubscription({
+    read: async () => [eventAt(1)],
+    handler: async () => {
+      throw new Error('handler broke');
+    },
+    after: { transactionId: 0n, sequence: 0n },
+    batchSize: 3,
+    pollIntervalMs: 60_000,
+  });
+  const drained = failing.drain();
+  await expect(failing.done).rejects.toThrow('handler broke');
+  await expect(drained).rejects.toThrow(/stopped before it caught up/);
+});
