@@ -31,7 +31,7 @@ function harness() {
       return stored.filter((e) => e.position.sequence > after.sequence).slice(0, limit);
     },
     handler: async (events) => {
-      handled.push(...events.map((e) => e.data['n'] as number));
+      handled.push(...events.map((e) => (e.data as { n: number }).n));
     },
     after: { transactionId: 0n, sequence: 0n },
     batchSize: 3,
