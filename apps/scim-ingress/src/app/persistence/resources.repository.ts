@@ -231,29 +231,27 @@ export class ResourcesRepository {
     // `userName eq "x"` / `displayName eq "x"` (every IdP's lookup) also narrows by the unique index.
     const key = indexedEquality(query.filter, type);
     const keyClause = key === undefined ? '' : ` AND r.unique_key = $${3 + sql.params.length}`;
-    const keyClauseCount = key === undefined ? '' : ` AND r.unique_key = $${3 + sql.whereParams.length}`;
-    const keyParam = key === undefined ? [] : [key];
-    const where = `r.directory_id = $1 AND r.resource_type = $2 AND (${sql.where})`;
-    const page =
-      query.count === 0
-        ? { rows: [] as Row[] }
-        : await this.pool.query<Row>(`SELECT ${prefixed('r')} FROM scim_resources r WHERE ${where}${keyClause} ORDER BY ${sql.orderBy} ${sql.limit}`, [
-            directoryId,
-            type,
-            ...sql.params,
-            ...keyParam,
-          ]);
-    // A first page that is not full is the whole result (every IdP lookup): no count query needed.
-    if (query.count > 0 && query.startIndex === 1 && page.rows.length < query.count) {
-      return { rows: page.rows.map(fromRow), totalResults: page.rows.length };
+    const where = `r.directory_id = $1 AND r.resource_type = $2 AND (${sql.where})${keyClause}`;
+    const params = [directoryId, type, ...sql.params, ...(key === undefined ? [] : [key])];
+    const page = `SELECT ${prefixed('r')} FROM scim_resources r WHERE ${where} ORDER BY ${sql.orderBy} ${sql.limit}`;
+    // A lookup by userName/displayName (every IdP's check before a create) matches at most one resource:
+    // its first page is the whole result, no count needed.
+    if (key !== undefined && query.startIndex === 1 && query.count > 0) {
+      const { rows } = await this.pool.query<Row>(page, params);
+      return { rows: rows.map(fromRow), totalResults: rows.length };
     }
-    const count = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM scim_resources r WHERE ${where}${keyClauseCount}`, [
-      directoryId,
-      type,
-      ...sql.whereParams,
-      ...keyParam,
-    ]);
-    return { rows: page.rows.map(fromRow), totalResults: Number(count.rows[0]?.n ?? 0) };
+    // Page and total from ONE statement, so from one snapshot: with two, a write in between could make
+    // totalResults disagree with the page (a client paging by it would skip or repeat resources).
+    const { rows } = await this.pool.query<Row & { total_results: string; ord: string | null }>(
+      `SELECT c.n::text AS total_results, p.*
+         FROM (SELECT count(*) AS n FROM scim_resources r WHERE ${where}) c
+         LEFT JOIN LATERAL (
+           SELECT ${prefixed('r')}, row_number() OVER (ORDER BY ${sql.orderBy}) AS ord
+             FROM scim_resources r WHERE ${where} ORDER BY ${sql.orderBy} ${sql.limit}) p ON true
+        ORDER BY p.ord`,
+      params,
+    );
+    return { rows: rows.filter((r) => r.ord !== null).map(fromRow), totalResults: Number(rows[0]?.total_results ?? 0) };
   }
 
   /** Runs a write; a clash on (directory, type, userName/displayName) becomes SCIM 409 uniqueness. */
