@@ -57,6 +57,10 @@ describe('routing', () => {
     expectScimError(await scim('GET', ''), 404);
     expectScimError(await scim('GET', '/Users/a/b'), 404);
     expectScimError(await scim('GET', `/Users/${'x'.repeat(3000)}`), 404);
+    // a directory id longer than the router takes (1,024): still under a SCIM base URL, a SCIM 414
+    const longDirectory = directory.endpointUrl.replace(/\/directory\/[^/]+/, `/directory/${'d'.repeat(1100)}`);
+    expectScimError(await http('GET', `${longDirectory}/Users`, { token: directory.token }), 414);
+    expectScimError(await http('GET', `${longDirectory.replace('/scim/', '/%73cim/')}/Users`, { token: directory.token }), 414);
     expectScimError(await scim('GET', '/Devices'), 404);
     for (const [method, path] of [['POST', '/Schemas/x'], ['DELETE', '/ResourceTypes/User'], ['PATCH', '/ServiceProviderConfig'], ['POST', '/resourcetypes']] as const) {
       const reply = await scim(method, path, method === 'DELETE' ? undefined : { schemas: [USER_URN] });
@@ -91,8 +95,12 @@ describe('the gateway cannot be bypassed', () => {
   });
 
   it('answers a path that is not valid percent-encoding with a SCIM 400 under the base URL, JSON elsewhere', async () => {
-    for (const path of ['/Users/%ZZ', '']) {
-      const url = path === '' ? directory.endpointUrl.replace(/\/directory\/[^/]+/, '/directory/%ZZ') + '/Users' : `${directory.endpointUrl}${path}`;
+    const encodedBase = directory.endpointUrl.replace('/scim/', '/%73cim/');
+    for (const url of [
+      `${directory.endpointUrl}/Users/%ZZ`,
+      directory.endpointUrl.replace(/\/directory\/[^/]+/, '/directory/%ZZ') + '/Users',
+      `${encodedBase}/Users/%ZZ`, // the base URL spelt with escapes, and a bad one after it
+    ]) {
       const reply = await raw('GET', url, { authorization: `Bearer ${directory.token}` });
       expect({ url, status: reply.status }).toEqual({ url, status: 400 });
       expect(JSON.parse(reply.body)).toMatchObject({ schemas: [ERROR_SCHEMA], status: '400' });

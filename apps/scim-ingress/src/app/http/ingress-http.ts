@@ -33,12 +33,21 @@ export function ingressHttpAdapter(config: scimIngressConfig): FastifyAdapter {
 function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode ?? 400;
   const message = error.code === 'FST_ERR_BAD_URL' ? 'the request path is not valid percent-encoding' : error.message;
-  if (/^\/directory\/[^/?]+\/scim\/v2(?:[/?]|$)/i.test(request.url)) {
+  if (/^\/directory\/[^/?]+\/scim\/v2(?:[/?]|$)/i.test(decodeValidEscapes(request.url))) {
     reply.header('X-Request-Id', randomUUID());
     sendScimError(request, reply, new ScimError(status, undefined, message));
     return;
   }
   void reply.code(status).send({ statusCode: status, error: 'Bad Request', message });
+}
+
+/**
+ * `%73cim` → `scim`, leaving `%ZZ` and escapes of non-ASCII bytes as they are: the path of a request
+ * Fastify refused for bad percent-encoding cannot be decoded as a whole, yet it may spell the SCIM base
+ * URL with escapes (which the router accepts), and must then get a SCIM error too.
+ */
+function decodeValidEscapes(url: string): string {
+  return url.replace(/%([0-7][0-9A-Fa-f])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**
