@@ -56,6 +56,15 @@ it('stores every field of every entry, and lists them newest first', async () =>
   expect(errors).toEqual([]);
 });
 
+it('lists newest first by number, past 9 and 99 entries (not as text)', async () => {
+  const directoryId = randomUUID();
+  for (let n = 1; n <= 120; n += 1) log.record(entry(directoryId, n));
+  const listed = await log.list(directoryId, { limit: 200 });
+  expect(listed.map((e) => e.requestId)).toEqual(Array.from({ length: 120 }, (_, i) => `req-${120 - i}`));
+  const older = await log.list(directoryId, { limit: 5, before: listed[99]?.id as string });
+  expect(older.map((e) => e.requestId)).toEqual(['req-20', 'req-19', 'req-18', 'req-17', 'req-16']);
+});
+
 it('keeps a body with U+0000 in it (jsonb cannot), and the entries flushed with it', async () => {
   const directoryId = randomUUID();
   log.record(entry(directoryId, 1));
@@ -65,4 +74,35 @@ it('keeps a body with U+0000 in it (jsonb cannot), and the entries flushed with 
   expect(listed.map((e) => e.requestId)).toEqual(['req-3', 'req-2', 'req-1']);
   expect(listed[1]?.requestBody).toEqual({ userName: 'nul\uFFFDin@example.com', tags: ['a\uFFFDb'] });
   expect(errors).toEqual([]);
+});
+
+it('keeps keys, errors and paths jsonb cannot hold (U+0000, lone surrogates) and long strings cut inside an emoji', async () => {
+  const directoryId = randomUUID();
+  const cutEmoji = `${'a'.repeat(1_999)}😀tail`;
+  log.record(entry(directoryId, 1, { requestBody: redactBody({ 'a\u0000b': 1, 'lone\ud800': 'x\udc00y', long: cutEmoji }) }));
+  log.record(entry(directoryId, 2, { error: 'invalid attribute name "a\u0000b\ud800"', path: '/Users?attributes=a%00b' }));
+  log.record(entry(directoryId, 3));
+  const listed = await log.list(directoryId, { limit: 10 });
+  expect(listed.map((e) => e.requestId)).toEqual(['req-3', 'req-2', 'req-1']);
+  expect(listed[2]?.requestBody).toEqual({ 'a\uFFFDb': 1, 'lone\uFFFD': 'x\uFFFDy', long: `${'a'.repeat(1_999)}…` });
+  expect(listed[1]?.error).toBe('invalid attribute name "a\uFFFDb\uFFFD"');
+  expect(errors).toEqual([]);
+});
+
+it('drops only the entry PostgreSQL refuses, not the rest of its batch', async () => {
+  const directoryId = randomUUID();
+  // A request id longer than the column allows is not something the gateway produces; it stands in for
+  // any entry the server refuses.
+  await pool.query('ALTER TABLE scim_request_log ADD CONSTRAINT rl_probe_short_id CHECK (length(request_id) < 100)');
+  try {
+    log.record(entry(directoryId, 1));
+    log.record(entry(directoryId, 2, { requestId: 'r'.repeat(120) }));
+    log.record(entry(directoryId, 3));
+    const listed = await log.list(directoryId, { limit: 10 });
+    expect(listed.map((e) => e.requestId)).toEqual(['req-3', 'req-1']);
+    expect(errors).toEqual([expect.stringMatching(/^request log write failed \(1 of 3 entries dropped\): .*rl_probe_short_id/)]);
+  } finally {
+    errors.length = 0;
+    await pool.query('ALTER TABLE scim_request_log DROP CONSTRAINT rl_probe_short_id');
+  }
 });

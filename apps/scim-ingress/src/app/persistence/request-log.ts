@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { DatabaseError, type Pool } from 'pg';
 
 export interface RequestLogEntry {
   readonly directoryId: string;
@@ -22,17 +22,25 @@ export interface RequestLogRecord extends RequestLogEntry {
 
 const SECRET_KEY = /pass(word)?|secret|token|authorization|credential|api[-_]?key/i;
 
+/**
+ * Text PostgreSQL's jsonb can hold: U+0000 and lone UTF-16 surrogates (JSON.parse lets both in, e.g.
+ * `"\u0000"`, `"\ud800"`) become U+FFFD. One such string would otherwise fail the INSERT of a whole batch.
+ */
+function storable(text: string): string {
+  return (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text).toWellFormed();
+}
+
 /** A copy of a request body safe to keep: secrets (`password`, anything token-like) replaced, size capped. */
 export function redactBody(body: unknown, depth = 0): unknown {
   if (depth > 20) return '[truncated]';
   if (Array.isArray(body)) return body.slice(0, 200).map((v) => redactBody(v, depth + 1));
   if (typeof body === 'object' && body !== null) {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactBody(v, depth + 1)]));
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [storable(k), SECRET_KEY.test(k) ? '[redacted]' : redactBody(v, depth + 1)]));
   }
   if (typeof body === 'string') {
-    // jsonb cannot hold U+0000, and one such string would fail the INSERT of the whole batch.
-    const kept = body.includes('\u0000') ? body.replaceAll('\u0000', '\uFFFD') : body;
-    return kept.length > 2_000 ? `${kept.slice(0, 2_000)}…` : kept;
+    // Cut on a character boundary: not between the two halves of a surrogate pair.
+    const cut = body.length > 2_000 ? `${body.slice(0, /[\uD800-\uDBFF]/.test(body.charAt(1_999)) ? 1_999 : 2_000)}…` : body;
+    return storable(cut);
   }
   return body;
 }
@@ -46,17 +54,17 @@ export function redactBody(body: unknown, depth = 0): unknown {
  */
 function entryJson(entry: RequestLogEntry): string {
   return JSON.stringify({
-    directory_id: entry.directoryId,
-    request_id: entry.requestId,
+    directory_id: storable(entry.directoryId),
+    request_id: storable(entry.requestId),
     received_at: entry.receivedAt,
-    method: entry.method,
-    path: entry.path,
+    method: storable(entry.method),
+    path: storable(entry.path),
     status: entry.status,
     latency_ms: entry.latencyMs,
     token_id: entry.tokenId,
     events: entry.events,
     request_body: entry.requestBody ?? null,
-    error: entry.error,
+    error: entry.error === null ? null : storable(entry.error),
   });
 }
 
@@ -105,21 +113,39 @@ export class RequestLog {
       if (batch.length === 0) return;
       this.buffer = [];
       try {
-        await this.pool.query(
-          `INSERT INTO scim_request_log (directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error)
-           SELECT e.directory_id, e.request_id, e.received_at, e.method, e.path, e.status, e.latency_ms, e.token_id, e.events, e.request_body, e.error
-             FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
-                    AS (directory_id text, request_id text, received_at timestamptz, method text, path text, status int, latency_ms real,
-                        token_id text, events jsonb, request_body jsonb, error text))
-                  WITH ORDINALITY AS e(directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error, ord)
-            ORDER BY e.ord`,
-          [`[${batch.join(',')}]`],
-        );
+        await this.insert(batch);
       } catch (error) {
-        this.onError(`request log write failed (${batch.length} entries dropped): ${error instanceof Error ? error.message : String(error)}`);
+        // One entry PostgreSQL refuses must not take the others (any directory's) with it: after the
+        // server's verdict on the batch, each is tried on its own (not when the server is unreachable).
+        let dropped = 0;
+        let reason = error instanceof Error ? error.message : String(error);
+        if (batch.length > 1 && error instanceof DatabaseError) {
+          for (const entry of batch) {
+            await this.insert([entry]).catch((single: unknown) => {
+              dropped += 1;
+              reason = single instanceof Error ? single.message : String(single);
+            });
+          }
+        } else {
+          dropped = batch.length;
+        }
+        if (dropped > 0) this.onError(`request log write failed (${dropped} of ${batch.length} entries dropped): ${reason}`);
       }
     });
     return this.flushing;
+  }
+
+  private async insert(entries: readonly string[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO scim_request_log (directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error)
+       SELECT e.directory_id, e.request_id, e.received_at, e.method, e.path, e.status, e.latency_ms, e.token_id, e.events, e.request_body, e.error
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                AS (directory_id text, request_id text, received_at timestamptz, method text, path text, status int, latency_ms real,
+                    token_id text, events jsonb, request_body jsonb, error text))
+              WITH ORDINALITY AS e(directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error, ord)
+        ORDER BY e.ord`,
+      [`[${entries.join(',')}]`],
+    );
   }
 
   async list(directoryId: string, options: { limit: number; before?: string }): Promise<RequestLogRecord[]> {
@@ -138,9 +164,10 @@ export class RequestLog {
       request_body: unknown;
       error: string | null;
     }>(
-      `SELECT id::text, directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error
-         FROM scim_request_log WHERE directory_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-        ORDER BY id DESC LIMIT $3`,
+      // `l.id`: a bare `id` in ORDER BY would be the text output column — "9" after "10".
+      `SELECT l.id::text AS id, directory_id, request_id, received_at, method, path, status, latency_ms, token_id, events, request_body, error
+         FROM scim_request_log l WHERE directory_id = $1 AND ($2::bigint IS NULL OR l.id < $2::bigint)
+        ORDER BY l.id DESC LIMIT $3`,
       [directoryId, options.before ?? null, options.limit],
     );
     return rows.map((r) => ({
