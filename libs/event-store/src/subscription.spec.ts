@@ -70,3 +70,26 @@ it('refuses drain() once stopped, and fails a pending one if the handler fails',
   await expect(failing.done).rejects.toThrow('handler broke');
   await expect(drained).rejects.toThrow(/stopped before it caught up/);
 });
+
+it('fails a drain() that a read or the handler then fails on (it would otherwise never settle)', async () => {
+  for (const breaks of ['read', 'handler'] as const) {
+    let armed = false;
+    const subscription = pollingSubscription({
+      read: async () => {
+        if (armed && breaks === 'read') throw new Error('read broke');
+        return armed ? [eventAt(1)] : [];
+      },
+      handler: async () => {
+        throw new Error('handler broke');
+      },
+      after: { transactionId: 0n, sequence: 0n },
+      batchSize: 3,
+      pollIntervalMs: 60_000,
+    });
+    await new Promise((r) => setTimeout(r, 20)); // the first read (empty) is done; it sleeps
+    armed = true;
+    const drained = subscription.drain(); // served by the next read, which fails
+    await expect(subscription.done).rejects.toThrow(`${breaks} broke`);
+    await expect(drained).rejects.toThrow(/stopped before it caught up/);
+  }
+});

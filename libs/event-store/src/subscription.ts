@@ -55,31 +55,30 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
 
   const loop = async (): Promise<void> => {
     let position = options.after;
+    /** The drain() calls the current turn serves (failed with the rest if the turn fails). */
+    let serving: typeof drainRequests = [];
     try {
       while (!stopped) {
         // A read that starts now sees everything stored before these drain() calls.
-        const serving = drainRequests;
+        serving = drainRequests;
         drainRequests = [];
         const events = await options.read(position, options.batchSize);
-        if (stopped) {
-          drainRequests.push(...serving);
-          break;
-        }
+        if (stopped) break;
         if (events.length > 0) {
           await options.handler(events);
           position = (events[events.length - 1] as RecordedEvent).position;
         }
         if (events.length < options.batchSize) {
-          for (const request of serving) request.resolve();
+          for (const request of serving.splice(0)) request.resolve();
           if (!stopped && drainRequests.length === 0) await sleep();
         } else {
-          drainRequests.push(...serving);
+          drainRequests.push(...serving.splice(0));
         }
       }
     } finally {
       finished = true;
       options.wakeUps?.off('appended', onAppended);
-      for (const request of drainRequests.splice(0)) request.reject(new Error('the subscription stopped before it caught up'));
+      for (const request of [...serving, ...drainRequests.splice(0)]) request.reject(new Error('the subscription stopped before it caught up'));
     }
   };
 

@@ -278,6 +278,18 @@ describe('PostgresEventStore', () => {
         expect(await store.readStream(`an:${c}`)).toEqual([]);
       });
 
+      it('stores event data and metadata as append does, JSON null and nested values included', async () => {
+        const id = randomUUID();
+        const odd: NewEvent = { ...event('Odd'), data: null as unknown as Record<string, unknown> };
+        const nested = event('Nested', { list: [1, 'two', null, { deep: true }], text: 'quote " and \\ backslash', n: 2 ** 53 - 1 });
+        await store.appendNewStreamsWith([streamOf(id, [odd, nested])], insertMany([[id, `odd-${id}`]]));
+        const stored = await store.readStream(`an:${id}`);
+        expect(stored.map((e) => [e.type, e.data, e.metadata])).toEqual([
+          ['Odd', null, odd.metadata],
+          ['Nested', nested.data, nested.metadata],
+        ]);
+      });
+
       it('appends nothing when the companion returns no row, and refuses empty input', async () => {
         const id = randomUUID();
         const nothing = { text: `UPDATE ${table} SET version = version WHERE false RETURNING id AS key`, values: [] };

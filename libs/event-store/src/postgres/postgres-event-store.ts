@@ -298,7 +298,8 @@ export class PostgresEventStore implements EventStore {
     const text = `WITH companion AS (${companion.text}),
       appended AS (
         INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-        SELECT e.id, e.stream_id, e.stream_version, e.type, e.schema_version, e.data, e.metadata
+        SELECT e.id, e.stream_id, e.stream_version, e.type, e.schema_version,
+               coalesce(e.data, 'null'::jsonb), coalesce(e.metadata, 'null'::jsonb) -- JSON null comes out as SQL NULL
           FROM ROWS FROM (jsonb_to_recordset($${params.length}::jsonb)
                  AS (id uuid, stream_id text, stream_version bigint, type text, schema_version int, data jsonb, metadata jsonb, key text))
                WITH ORDINALITY AS e(id, stream_id, stream_version, type, schema_version, data, metadata, key, ord)

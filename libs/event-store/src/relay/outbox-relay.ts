@@ -193,6 +193,8 @@ export class OutboxRelay {
       pollIntervalMs: this.options.pollIntervalMs,
       coalesceMs: this.options.coalesceMs,
     });
+    // stop() may have come while the producer connected: it found no subscription to stop.
+    if (this.stopping) return;
     await Promise.race([this.subscription.done, lockLost]);
   }
 
