@@ -121,14 +121,15 @@ export class AppModule {
           },
         },
         {
-          // /health/ready shows the relay thread: `down` while it is dead and being started again (SCIM
-          // writes still commit; their events wait in the store), with how often it died and why.
+          // /health/ready shows the relay thread, with how often it died and why: `degraded` while it is
+          // dead and being started again — the ingress stays ready, as SCIM writes still commit and their
+          // events wait in the store (a relay crashing on every replica must not stop provisioning).
           provide: RELAY_READINESS,
           inject: [ReadinessChecks, RELAY_WORKER],
           useFactory: (checks: ReadinessChecks, relay: ThreadedWorker<DirectoryEventsRelayData>): true => {
             checks.register('relay', () => {
               const status = relay.status();
-              return { ready: status.state === 'running', detail: { ...status } };
+              return { status: status.state === 'running' ? 'up' : status.state === 'restarting' ? 'degraded' : 'down', detail: { ...status } };
             });
             return true;
           },

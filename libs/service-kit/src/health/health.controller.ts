@@ -44,9 +44,9 @@ export class HealthController {
           })
           .withTimeout(4_000),
       ...this.parts.entries().map(([name, check]) => () => {
-        const { ready, detail } = check();
+        const { status, detail } = check();
         const indicator = this.indicators.check(name);
-        return ready ? indicator.up(detail) : indicator.down(detail);
+        return status === 'up' ? indicator.up(detail) : status === 'degraded' ? indicator.degraded(detail) : indicator.down(detail);
       }),
     ]);
   }

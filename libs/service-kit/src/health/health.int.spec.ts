@@ -10,7 +10,7 @@ import { ReadinessChecks } from './readiness';
 // Self-contained on purpose: libs/testing depends on this library, so this spec cannot use its helpers.
 
 /** The state of a part the probe service reports through ReadinessChecks. */
-const widget = { ready: true, restarts: 0 };
+const widget: { status: 'up' | 'degraded' | 'down'; restarts: number } = { status: 'up', restarts: 0 };
 
 @Module({})
 class ProbeModule {
@@ -22,7 +22,7 @@ class ProbeModule {
         {
           provide: 'widget-readiness',
           inject: [ReadinessChecks],
-          useFactory: (checks: ReadinessChecks) => checks.register('widget', () => ({ ready: widget.ready, detail: { restarts: widget.restarts } })),
+          useFactory: (checks: ReadinessChecks) => checks.register('widget', () => ({ status: widget.status, detail: { restarts: widget.restarts } })),
         },
       ],
     };
@@ -91,14 +91,21 @@ describe('health endpoints', () => {
       expect(ready.body.info?.['postgres']?.status).toBe('up');
       expect(ready.body.info?.['widget']).toEqual({ status: 'up', restarts: 0 });
 
+      // A degraded part is shown, and the service stays ready.
+      Object.assign(widget, { status: 'degraded', restarts: 1 });
+      const degraded = await getHealth(`${service.url}/health/ready`);
+      expect(degraded.status).toBe(200);
+      expect(degraded.body.status).toBe('degraded');
+      expect(degraded.body.info?.['widget']).toEqual({ status: 'degraded', restarts: 1 });
+
       // A registered part that is down makes the service not ready, with the part's own detail.
-      Object.assign(widget, { ready: false, restarts: 3 });
+      Object.assign(widget, { status: 'down', restarts: 3 });
       const down = await getHealth(`${service.url}/health/ready`);
       expect(down.status).toBe(503);
       expect(down.body.error?.['widget']).toEqual({ status: 'down', restarts: 3 });
       expect(down.body.info?.['postgres']?.status).toBe('up');
     } finally {
-      Object.assign(widget, { ready: true, restarts: 0 });
+      Object.assign(widget, { status: 'up', restarts: 0 });
       await service.app.close();
     }
   });

@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
-/** What a readiness check reports: whether the part is doing its job, and what an operator should see. */
+/**
+ * What a readiness check reports, and what an operator should see: `up`; `degraded` — impaired, but the
+ * service should keep its traffic (200, overall status "degraded"); `down` — not ready (503).
+ */
 export interface ReadinessReport {
-  readonly ready: boolean;
+  readonly status: 'up' | 'degraded' | 'down';
   readonly detail: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 /**
  * Parts of a service that `/health/ready` reports beside PostgreSQL and Kafka (e.g. the ingress's relay
  * thread). A service registers a synchronous check per part; each becomes one indicator under its name,
- * `up` or `down` with its detail, and a part that is down makes the service not ready (503).
+ * `up`, `degraded` or `down` with its detail; a part that is down makes the service not ready (503).
  */
 @Injectable()
 export class ReadinessChecks {
