@@ -112,6 +112,15 @@ describe('the gateway cannot be bypassed', () => {
   });
 });
 
+describe('request targets', () => {
+  it('serves an absolute-form target (as a proxy sends it) and logs its path below the base URL', async () => {
+    const reply = await raw('GET', directory.endpointUrl, { authorization: `Bearer ${directory.token}` }, undefined, `${directory.endpointUrl}/Users?count=1`);
+    expect(reply.status).toBe(200);
+    const log = await management<{ requests: { path: string; status: number }[] }>(ingress, 'GET', `/directories/${directory.directoryId}/scim-requests?limit=1`);
+    expect(log.body.requests[0]).toMatchObject({ path: '/Users?count=1', status: 200 });
+  });
+});
+
 describe('bodies', () => {
   it('parses JSON whatever the media type says, and answers in the media type the client accepts', async () => {
     for (const [contentType, userName] of [
@@ -190,10 +199,16 @@ describe('at LOG_LEVEL=info (the HTTP request logger mounted)', () => {
 });
 
 /** A request exactly as given (fetch would normalise the path and always set a Content-Type). */
-function raw(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+  requestTarget?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const target = new URL(url);
-  // URL keeps `%ZZ` as it is; the path goes out byte for byte.
-  const path = url.slice(target.origin.length);
+  // URL keeps `%ZZ` as it is; the path goes out byte for byte (or `requestTarget` as given).
+  const path = requestTarget ?? url.slice(target.origin.length);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: target.hostname, port: target.port, method, path, headers: { ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
       let text = '';

@@ -14,6 +14,7 @@ const SCIM_PATH = /^\/directory\/([^/]+)\/scim\/v2(\/.*)?$/i;
 /** The ScimController's routes as registered (Nest's path with its parameter). */
 const SCIM_ROUTE = /^\/directory\/:directoryId\/scim\/v2(\/|$)/i;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const ABSOLUTE_FORM_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ScimGatewayOptions {
@@ -90,7 +91,9 @@ export class ScimGateway {
   readonly onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const url = request.url;
     const queryAt = url.indexOf('?');
-    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    // An absolute-form target (`GET http://host/directory/…`, as a proxy may send it) is routed on its
+    // path; the log's sub-path is cut from that path too.
+    const rawPath = (queryAt < 0 ? url : url.slice(0, queryAt)).replace(ABSOLUTE_FORM_ORIGIN, '');
     const routed = request.routeOptions.url;
     const scimRoute = routed !== undefined && SCIM_ROUTE.test(routed);
     const match = SCIM_PATH.exec(safeDecode(rawPath));
