@@ -39,6 +39,16 @@ export const contractsDecoder: Decoder = (raw) => {
   if (!Number.isSafeInteger(sequence) || sequence < 1) return { ok: false, error: `bad sequence ${parsed.envelope.sequence}` };
   return {
     ok: true,
-    event: { id: parsed.envelope.id, type: parsed.event.type, subject: parsed.envelope.subject, sequence, data: parsed.event.data },
+    event: {
+      id: parsed.envelope.id,
+      type: parsed.event.type,
+      subject: parsed.envelope.subject,
+      sequence,
+      data: parsed.event.data,
+      directoryId: parsed.envelope.directoryid,
+      organizationId: parsed.envelope.organizationid,
+      time: parsed.envelope.time,
+      schemaVersion: parsed.event.schemaVersion,
+    },
   };
 };

@@ -57,7 +57,7 @@ const decode = (raw: Buffer): DecodeResult => {
   }
 };
 
-function countingProjection(schema: string, topic: string): Projection {
+function countingProjection(schema: string, topic: string): Projection & { apply: NonNullable<Projection['apply']> } {
   return {
     name: 'counter',
     topics: [topic],

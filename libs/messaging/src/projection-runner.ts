@@ -11,16 +11,40 @@ export interface ProjectedEvent {
   /** Version of the event within its subject's stream (1, 2, ...). */
   readonly sequence: number;
   readonly data: unknown;
+  /** Envelope facts a decoder may pass on (the contracts decoder does). */
+  readonly directoryId?: string;
+  readonly organizationId?: string;
+  /** When it happened (ISO 8601). */
+  readonly time?: string;
+  /** The version of `data`: the latest the decoder knows (older versions are upcast before this). */
+  readonly schemaVersion?: number;
 }
 
 export type DecodeResult = { ok: true; event: ProjectedEvent } | { ok: false; error: string };
 export type Decoder = (raw: Buffer) => DecodeResult;
 
-/** A read model fed from Kafka. `apply` runs inside the transaction that also records progress. */
+/**
+ * A read model fed from Kafka. `apply` / `applyBatch` run inside the transaction that also records
+ * progress. Give at least one of them.
+ */
 export interface Projection {
+  /** Names the progress rows (and, by default, the consumer group): a new name starts from scratch. */
   readonly name: string;
   readonly topics: readonly string[];
-  apply(event: ProjectedEvent, tx: PoolClient): Promise<void>;
+  apply?(event: ProjectedEvent, tx: PoolClient): Promise<void>;
+  /**
+   * Applies a run of events of one partition at once, in partition order, redeliveries already left
+   * out: for set-based SQL (one statement for many rows). If it throws, the run is rolled back and
+   * retried event by event (each as a batch of one), so only the failing event is dead-lettered.
+   */
+  applyBatch?(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void>;
+  /**
+   * Events with the same key are never applied by two transactions at once, whatever their topic or
+   * partition: the runner takes `pg_advisory_xact_lock` on each key of a transaction first, before it
+   * writes anything (so the transaction's id is assigned after the wait, which keeps per-stream order
+   * for appends made inside it). E.g. the directory id, when two topics feed one directory's state.
+   */
+  serializationKey?(event: ProjectedEvent): string | undefined;
 }
 
 export interface ProjectionLogger {
@@ -38,8 +62,9 @@ export interface ProjectionFaults {
 }
 
 export interface ProjectionRunnerOptions {
-  /** Consumer group = `${serviceName}.${projection.name}`. */
+  /** Consumer group = `${serviceName}.${projection.name}` unless `consumerGroupId` says otherwise. */
   readonly serviceName: string;
+  readonly consumerGroupId?: string;
   readonly pool: Pool;
   /** The owning service's schema; progress tables live there. */
   readonly schema: string;
@@ -58,6 +83,23 @@ export interface ProjectionRunnerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Pause before a crashed consumer is started again (default 500 ms). */
   readonly restartDelayMs?: number;
+}
+
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's high watermark: the offset the next message will get. */
+  readonly end: string;
+  /** The next offset the projection has yet to apply. */
+  readonly applied: string;
+  readonly lag: number;
+}
+
+export interface ProjectionLag {
+  readonly projection: string;
+  /** Messages published but not yet applied, all partitions together. */
+  readonly total: number;
+  readonly partitions: readonly PartitionLag[];
 }
 
 const silent: ProjectionLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -98,6 +140,7 @@ export class ProjectionRunner {
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
+    if (!options.projection.apply && !options.projection.applyBatch) throw new Error(`projection ${options.projection.name} has neither apply nor applyBatch`);
     this.log = options.logger ?? silent;
   }
 
@@ -106,7 +149,37 @@ export class ProjectionRunner {
   }
 
   get groupId(): string {
-    return `${this.options.serviceName}.${this.options.projection.name}`;
+    return this.options.consumerGroupId ?? `${this.options.serviceName}.${this.options.projection.name}`;
+  }
+
+  /**
+   * How far behind the topics' ends this projection is, per partition: `applied` comes from the
+   * offsets recorded in the projection's own transactions (exact, unlike the group's auto-committed
+   * offsets, which trail by up to a second).
+   */
+  async lag(): Promise<ProjectionLag> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { rows } = await this.options.pool.query<{ topic: string; partition: number; next_offset: string }>(
+        `SELECT topic, partition, next_offset::text FROM "${this.options.schema}".projection_offsets WHERE projection = $1`,
+        [this.options.projection.name],
+      );
+      const applied = new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.next_offset)]));
+      const partitions: PartitionLag[] = [];
+      for (const topic of this.options.projection.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          const end = BigInt(p.high);
+          const low = BigInt(p.low);
+          // Nothing recorded yet: everything from the low watermark on is still to do.
+          const next = applied.get(`${topic}/${p.partition}`) ?? low;
+          partitions.push({ topic, partition: p.partition, end: end.toString(), applied: next.toString(), lag: Number(end > next ? end - next : 0n) });
+        }
+      }
+      return { projection: this.options.projection.name, total: partitions.reduce((n, p) => n + p.lag, 0), partitions };
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   get stats(): { applied: number; skipped: number; deadLettered: number } {
@@ -267,57 +340,95 @@ export class ProjectionRunner {
     const s = `"${this.options.schema}"`;
     const name = this.options.projection.name;
     const client = await this.options.pool.connect();
-    let applied = 0;
-    let skipped = 0;
+    let fresh: ProjectedEvent[] = [];
     try {
       await client.query('BEGIN');
-      for (const { event } of items) {
-        // One statement creates or locks the subject's progress row and returns what was applied so
-        // far; the row lock keeps two consumers (mid-rebalance) from applying one subject at once.
-        const { rows } = await client.query<{ sequence: string }>({
-          name: `projection_lock_${this.options.schema}`,
-          text: `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id) VALUES ($1, $2, 0, $3)
-                 ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
-                 RETURNING p.sequence::text`,
-          values: [name, event.subject, event.id],
+      const keys = this.serializationKeys(items);
+      if (keys.length > 0) {
+        // Before any write, so this transaction's id is assigned only once it holds the keys.
+        await client.query({
+          name: `projection_serialize_${this.options.schema}`,
+          text: 'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k',
+          values: [keys],
         });
-        const appliedUpTo = Number(rows[0]?.sequence ?? 0);
-        if (event.sequence <= appliedUpTo) {
-          skipped += 1;
-          continue;
+      }
+      // One statement creates or locks every subject's progress row (sorted, so two consumers
+      // mid-rebalance lock in the same order) and returns what was applied so far; the row locks keep
+      // them from applying one subject at once.
+      const subjects = [...new Set(items.map((i) => i.event.subject))].sort();
+      const { rows } = await client.query<{ subject: string; sequence: string }>({
+        name: `projection_lock_many_${this.options.schema}`,
+        text: `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id)
+               SELECT $1, t.subject, 0, '00000000-0000-0000-0000-000000000000'::uuid FROM unnest($2::text[]) AS t(subject) ORDER BY t.subject
+               ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
+               RETURNING p.subject, p.sequence::text`,
+        values: [name, subjects],
+      });
+      const appliedUpTo = new Map(rows.map((r) => [r.subject, Number(r.sequence)]));
+      const progress = new Map<string, ProjectedEvent>();
+      for (const { event } of items) {
+        const upTo = appliedUpTo.get(event.subject) ?? 0;
+        // A redelivery, a relay republish, or the same event twice in this run.
+        if (event.sequence <= upTo) continue;
+        if (event.sequence > upTo + 1) {
+          this.log.warn(`projection ${name}: ${event.subject} jumps from ${upTo} to ${event.sequence} (event ${event.id})`);
         }
-        if (event.sequence > appliedUpTo + 1) {
-          this.log.warn(`projection ${name}: ${event.subject} jumps from ${appliedUpTo} to ${event.sequence} (event ${event.id})`);
-        }
+        appliedUpTo.set(event.subject, event.sequence);
+        progress.set(event.subject, event);
+        fresh.push(event);
+      }
+      if (fresh.length > 0) {
         try {
-          await this.options.projection.apply(event, client);
+          await this.applyEvents(fresh, client);
         } catch (error) {
           throw new ApplyFailed(error instanceof Error ? error.message : String(error));
         }
+        const done = [...progress.values()];
         await client.query({
-          name: `projection_progress_${this.options.schema}`,
-          text: `UPDATE ${s}.projection_positions SET sequence = $3, event_id = $4, applied_at = now() WHERE projection = $1 AND subject = $2`,
-          values: [name, event.subject, event.sequence, event.id],
+          name: `projection_progress_many_${this.options.schema}`,
+          text: `UPDATE ${s}.projection_positions AS p SET sequence = t.sequence, event_id = t.event_id, applied_at = now()
+                   FROM unnest($2::text[], $3::bigint[], $4::uuid[]) AS t(subject, sequence, event_id)
+                  WHERE p.projection = $1 AND p.subject = t.subject`,
+          values: [name, done.map((e) => e.subject), done.map((e) => e.sequence), done.map((e) => e.id)],
         });
-        applied += 1;
       }
       const lastOffset = (items[items.length - 1] as PendingEvent).message.offset;
-      await client.query(
-        `INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [name, topic, partition, (BigInt(lastOffset) + 1n).toString()],
-      );
+      await client.query({
+        name: `projection_offset_${this.options.schema}`,
+        text: `INSERT INTO ${s}.projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+        values: [name, topic, partition, (BigInt(lastOffset) + 1n).toString()],
+      });
       this.options.faults?.beforeCommit?.((items[items.length - 1] as PendingEvent).event);
       await client.query('COMMIT');
     } catch (error) {
+      fresh = [];
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-    this.applied += applied;
-    this.skipped += skipped;
+    this.applied += fresh.length;
+    this.skipped += items.length - fresh.length;
     for (const { event } of items) this.options.faults?.afterCommit?.(event);
+  }
+
+  private async applyEvents(events: readonly ProjectedEvent[], client: PoolClient): Promise<void> {
+    const projection = this.options.projection;
+    if (projection.applyBatch) return projection.applyBatch(events, client);
+    for (const event of events) await (projection.apply as NonNullable<Projection['apply']>)(event, client);
+  }
+
+  private serializationKeys(items: readonly PendingEvent[]): string[] {
+    const keyOf = this.options.projection.serializationKey;
+    if (!keyOf) return [];
+    const keys = new Set<string>();
+    for (const { event } of items) {
+      const key = keyOf.call(this.options.projection, event);
+      if (key !== undefined) keys.add(key);
+    }
+    // Sorted: two transactions needing the same keys take them in the same order (no deadlock).
+    return [...keys].sort();
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
