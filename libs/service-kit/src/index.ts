@@ -9,3 +9,5 @@ export * from './service-kit.module';
 export * from './service-options';
 export * from './tokens';
 export * from './runtime/async-resource-bind';
+export * from './access/management-access';
+export * from './typeorm/read-models.module';

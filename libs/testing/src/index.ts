@@ -7,3 +7,5 @@ export * from './infra/process-tree';
 export * from './isolation';
 export * from './service-app';
 export * from './service-contract';
+export * from './scim-traffic';
+export * from './service-process';

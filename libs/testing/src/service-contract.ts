@@ -1,6 +1,6 @@
 import type { TopicName } from '@scimbridge/contracts';
 import { schemaFor, type BaseServiceConfig, type ServiceEntry } from '@scimbridge/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { requiredEnv } from './isolation';
 import { getJson, startServiceForTest, waitUntilReady, type HealthBody } from './service-app';
@@ -50,6 +50,17 @@ export function describeServiceBasics<C extends BaseServiceConfig>(
           const metadata = await admin.fetchTopicMetadata({ topics: [...expected.topics] });
           // The first service to start creates a topic; later ones find it. Either way it has partitions.
           for (const topic of metadata.topics) expect(topic.partitions.length).toBeGreaterThanOrEqual(1);
+          // Public topics are the log read models are rebuilt from: kept for good, not 7 days.
+          const configs = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: expected.topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+          });
+          for (const resource of configs.resources) {
+            expect({ topic: resource.resourceName, retention: resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue }).toEqual({
+              topic: resource.resourceName,
+              retention: '-1',
+            });
+          }
         } finally {
           await admin.disconnect();
         }

@@ -4,13 +4,13 @@ import type { Pool } from 'pg';
 import { Topics } from '@scimbridge/contracts';
 import { PostgresEventStore } from '@scimbridge/event-store';
 import { BACKGROUND_WORKERS, BackgroundWorkersHost, ThreadedWorker, type BackgroundWorker } from '@scimbridge/messaging';
-import { PG_POOL, ReadinessChecks, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
+import { ManagementAccessGuard, PG_POOL, ReadinessChecks, schemaFor, ServiceKitModule, type ServiceEntry } from '@scimbridge/service-kit';
 import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService } from './management/directory.service';
 import { RELAY_DEAD_LETTER_TOPIC, type DirectoryEventsRelayData } from './relay/directory-events.relay';
-import { ManagementController, ManagementKeyGuard } from './management/management.controller';
+import { ManagementController } from './management/management.controller';
 import { DirectoriesRepository } from './persistence/directories.repository';
 import { migrateIngressSchema } from './persistence/ingress.schema';
 import { RequestLog } from './persistence/request-log';
@@ -59,7 +59,7 @@ export class AppModule {
       imports: [ServiceKitModule.forRoot({ serviceName: SERVICE_NAME, config, topics: [Topics.directoryEvents, RELAY_DEAD_LETTER_TOPIC] })],
       controllers: [ManagementController, ScimController],
       providers: [
-        ManagementKeyGuard,
+        ManagementAccessGuard,
         { provide: TokenGrantCache, useFactory: () => new TokenGrantCache(config.SCIM_AUTH_CACHE_MS) },
         { provide: PostgresEventStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresEventStore(pool, { schema: SCHEMA }) },
         { provide: ResourcesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResourcesRepository(pool) },

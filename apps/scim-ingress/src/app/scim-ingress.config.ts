@@ -1,11 +1,12 @@
 import { Expose, Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { BaseServiceConfig, Secret } from '@scimbridge/service-kit';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ManagementApiConfig } from '@scimbridge/service-kit';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-export class scimIngressConfig extends BaseServiceConfig {
+/** MANAGEMENT_API_KEY comes from ManagementApiConfig (every service of the management API shares it). */
+export class scimIngressConfig extends ManagementApiConfig {
   override PORT = 3000;
 
   /**
@@ -16,13 +17,6 @@ export class scimIngressConfig extends BaseServiceConfig {
   @IsString()
   @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL = 'http://127.0.0.1:3000';
-
-  /** Bearer key of the management API (`/api/v1`), used by the app's own backend. */
-  @Expose()
-  @Secret()
-  @IsString()
-  @MinLength(32, { message: 'MANAGEMENT_API_KEY must be at least 32 characters' })
-  MANAGEMENT_API_KEY!: string;
 
   /** Largest accepted SCIM/management request body; larger ones get 413. */
   @Expose()

@@ -109,6 +109,11 @@ describe('authentication', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('provider must be one of');
     expect((await management(ingress, 'POST', '/organizations/00000000-0000-4000-8000-000000000000/directories', { provider: 'okta' })).status).toBe(404);
+    // An organization can be read back (other services check organizations this way), an unknown one is 404.
+    const read = await management<{ id: string; name: string }>(ingress, 'GET', `/organizations/${org.body.id}`);
+    expect([read.status, read.body.id, read.body.name]).toEqual([200, org.body.id, 'Acme']);
+    expect((await management(ingress, 'GET', '/organizations/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await management(ingress, 'GET', '/organizations/not-a-uuid')).status).toBe(400);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { ALL_TOPICS } from '@scimbridge/contracts';
 import type { ServiceOptions } from '../service-options';
 import { KAFKA_CLIENT, SERVICE_OPTIONS } from '../tokens';
 
@@ -90,10 +91,14 @@ export class KafkaTopics implements OnModuleInit, OnApplicationShutdown {
               topic,
               numPartitions: config.KAFKA_TOPIC_PARTITIONS,
               replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+              // The public topics are the event log read models are rebuilt from (replay from offset 0),
+              // so they are kept for good instead of the broker's default 7 days.
+              ...((ALL_TOPICS as readonly string[]).includes(topic) ? { configEntries: [{ name: 'retention.ms', value: '-1' }] } : {}),
             })),
           });
           this.logger.log(`created topics ${missing.join(', ')} (${config.KAFKA_TOPIC_PARTITIONS} partitions)`);
         }
+        await this.keepPublicTopicsForGood();
         this.ensured = true;
         this.lastError = undefined;
       } catch (error) {
@@ -101,6 +106,34 @@ export class KafkaTopics implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn(`topics not ready yet: ${this.lastError}; retrying`);
         await new Promise((r) => setTimeout(r, 2_000));
       }
+    }
+  }
+
+  /**
+   * A public topic created elsewhere (by the broker's auto-creation, a tool, an older version of this
+   * service) may carry the broker's default retention of 7 days. Read models are rebuilt by replaying
+   * these topics from offset 0, so that default is replaced by "forever"; a retention an operator set
+   * on the topic explicitly is left as it is.
+   */
+  private async keepPublicTopicsForGood(): Promise<void> {
+    const publicTopics = this.options.topics.filter((t) => (ALL_TOPICS as readonly string[]).includes(t));
+    if (publicTopics.length === 0) return;
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: publicTopics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    for (const resource of resources) {
+      const retention = resource.configEntries.find((e) => e.configName === 'retention.ms');
+      if (!retention || retention.configSource === ConfigSource.TOPIC_CONFIG) continue;
+      // AlterConfigs replaces the topic's whole set of overrides: keep the ones it has.
+      const overrides = resource.configEntries
+        .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG)
+        .map((e) => ({ name: e.configName, value: e.configValue }));
+      await this.admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: resource.resourceName, configEntries: [...overrides, { name: 'retention.ms', value: '-1' }] }],
+      });
+      this.logger.log(`topic ${resource.resourceName}: retention set to forever (was the broker default, ${retention.configValue} ms)`);
     }
   }
 

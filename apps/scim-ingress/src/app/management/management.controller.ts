@@ -1,28 +1,21 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   Body,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   HttpCode,
   Inject,
-  Injectable,
   NotFoundException,
   ConflictException,
   Param,
   ParseUUIDPipe,
   Post,
   Query,
-  UnauthorizedException,
   UseGuards,
   UsePipes,
   ValidationPipe,
-  type CanActivate,
-  type ExecutionContext,
 } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { SERVICE_CONFIG } from '@scimbridge/service-kit';
+import { ManagementAccessGuard, SERVICE_CONFIG } from '@scimbridge/service-kit';
 import { DirectoryRejection } from '../domain/directory.decider';
 import type { DirectoryRow, TokenRow } from '../persistence/directories.repository';
 import { DirectoriesRepository } from '../persistence/directories.repository';
@@ -30,25 +23,6 @@ import { RequestLog, type RequestLogRecord } from '../persistence/request-log';
 import type { scimIngressConfig } from '../scim-ingress.config';
 import { DirectoryService } from './directory.service';
 import { CreateDirectoryDto, CreateOrganizationDto, IssueTokenDto, RequestLogQueryDto } from './management.dto';
-
-/** `Authorization: Bearer $MANAGEMENT_API_KEY`, compared in constant time (as SHA-256 digests, so lengths match). */
-@Injectable()
-export class ManagementKeyGuard implements CanActivate {
-  private readonly expected: Buffer;
-
-  constructor(@Inject(SERVICE_CONFIG) config: scimIngressConfig) {
-    this.expected = createHash('sha256').update(config.MANAGEMENT_API_KEY).digest();
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    const header = String(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthorizedException('Authorization: Bearer <management API key> required');
-    const presented = createHash('sha256').update(match[1] as string).digest();
-    if (!timingSafeEqual(presented, this.expected)) throw new ForbiddenException('invalid management API key');
-    return true;
-  }
-}
 
 interface TokenView {
   id: string;
@@ -74,7 +48,7 @@ interface DirectoryView {
  * and the SCIM request log. For the app's own backend and for `npm start`'s demo; never for IdPs.
  */
 @Controller('api/v1')
-@UseGuards(ManagementKeyGuard)
+@UseGuards(ManagementAccessGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class ManagementController {
   constructor(
@@ -87,6 +61,13 @@ export class ManagementController {
   @Post('organizations')
   async createOrganization(@Body() body: CreateOrganizationDto): Promise<{ id: string; name: string; createdAt: string }> {
     const org = await this.directoriesService.createOrganization(body.name);
+    return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString() };
+  }
+
+  @Get('organizations/:orgId')
+  async organization(@Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ id: string; name: string; createdAt: string }> {
+    const org = await this.directories.organization(orgId);
+    if (!org) throw new NotFoundException('organization not found');
     return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString() };
   }
 

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { guardProcesses, terminate } from './infra/process-guard';
+import { randomFreePort } from './infra/ports';
+import { waitUntilReady } from './service-app';
+
+const workspaceRoot = resolve(__dirname, '../../..');
+
+export interface ServiceProcess {
+  readonly name: string;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  /** What the process wrote so far (stdout and stderr), for failure messages. */
+  output(): string;
+  /** SIGTERM and wait for it to exit (a clean shutdown: it drains what it holds). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts another app as its own process, exactly as `npm start` does (`apps/<name>/src/main.ts`), on the
+ * run's PostgreSQL and Kafka: how one app's tests drive another (apps never import apps). Resolves when
+ * its /health/ready answers 200.
+ */
+export async function startServiceProcess(name: string, env: Record<string, string> = {}, options: { port?: number; readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not an app name: ${JSON.stringify(name)}`);
+  const port = options.port ?? (await randomFreePort());
+  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+    cwd: workspaceRoot,
+    env: {
+      ...process.env,
+      LOG_LEVEL: process.env['SCIMBRIDGE_TEST_LOG_LEVEL'] ?? 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (child.pid) guardProcesses([{ pid: child.pid, signal: 'SIGTERM' }]);
+  let exited = false;
+  const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (!exited && child.pid) await terminate(child.pid, 'SIGTERM', 20_000);
+    await exit;
+  };
+  try {
+    await Promise.race([
+      waitUntilReady(url, options.readyTimeoutMs ?? 60_000),
+      exit.then(() => {
+        throw new Error(`${name} exited before it was ready:\n${output}`);
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error instanceof Error && !error.message.includes(output.slice(-200)) ? new Error(`${error.message}\n--- ${name} output ---\n${output}`) : error;
+  }
+  return { name, url, port, output: () => output, stop };
+}
