@@ -19,7 +19,7 @@ import {
 } from './schemas/directory-events.schema';
 import type { JsonSchema } from './schemas/json-schema';
 import { ROLE_ASSIGNED_V1_SCHEMA, ROLE_REVOKED_V1_SCHEMA } from './schemas/role-events.schema';
-import { ROLE_MAPPINGS_CHANGED_V1_SCHEMA } from './schemas/role-mapping-events.schema';
+import { ROLE_MAPPINGS_CHANGED_V1_SCHEMA, ROLE_MAPPINGS_CHANGED_V2_SCHEMA } from './schemas/role-mapping-events.schema';
 import type { StreamKind } from './stream-ids';
 import { Topics, type TopicName } from './topics';
 
@@ -61,7 +61,7 @@ export const EVENT_CATALOG: Readonly<Record<EventType, EventCatalogEntry>> = {
   DirectoryTokenRevoked: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_TOKEN_REVOKED_V1_SCHEMA }),
   DirectoryEnabled: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_ENABLED_V1_SCHEMA }),
   DirectoryDisabled: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_DISABLED_V1_SCHEMA }),
-  RoleMappingsChanged: entry(Topics.roleMappingEvents, 'roleMapping', { 1: ROLE_MAPPINGS_CHANGED_V1_SCHEMA }),
+  RoleMappingsChanged: entry(Topics.roleMappingEvents, 'roleMapping', { 1: ROLE_MAPPINGS_CHANGED_V1_SCHEMA, 2: ROLE_MAPPINGS_CHANGED_V2_SCHEMA }),
   RoleAssigned: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_ASSIGNED_V1_SCHEMA }),
   RoleRevoked: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_REVOKED_V1_SCHEMA }),
 };

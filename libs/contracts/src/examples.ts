@@ -183,8 +183,8 @@ export const EXAMPLES: Readonly<Record<EventType, EventExample>> = {
     id: '086d13d2-e9ca-4d6d-91be-f5691e6e1a7e',
     event: {
       type: 'RoleMappingsChanged',
-      schemaVersion: 1,
-      data: { directoryId, mappings: [{ groupId, roles: ['admin', 'editor'] }], defaultRole: 'viewer' },
+      schemaVersion: 2,
+      data: { directoryId, mappings: [{ groupId, roles: ['admin', 'editor'] }], defaultRole: { role: 'viewer', appliesTo: 'unassigned' } },
     },
     metadata: fromManagementApi('2026-03-02T10:00:00.000Z'),
     source: roleAssignment,

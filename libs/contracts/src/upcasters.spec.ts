@@ -1,3 +1,5 @@
+import { buildEnvelope, parseEnvelope } from './event-envelope';
+import { EXAMPLE_IDS, EXAMPLES, exampleInput } from './examples';
 import { createUpcasterRegistry, upcast, upcasters } from './upcasters';
 
 /*
@@ -80,9 +82,32 @@ describe('upcaster registry', () => {
 });
 
 describe('upcast (public catalog)', () => {
-  it('returns v1 data as it is while every event is at v1', () => {
+  it('returns data of an event still at v1 as it is', () => {
     const data = { directoryId: 'd' };
     expect(upcast('DirectoryEnabled', 1, data)).toEqual({ version: 1, data });
+  });
+
+  it('reads a RoleMappingsChanged v1 as v2: its default role was for everyone, none stays none', () => {
+    const mappings = [{ groupId: 'g', roles: ['admin'] }];
+    expect(upcast('RoleMappingsChanged', 1, { directoryId: 'd', mappings, defaultRole: 'viewer' })).toEqual({
+      version: 2,
+      data: { directoryId: 'd', mappings, defaultRole: { role: 'viewer', appliesTo: 'everyone' } },
+    });
+    expect(upcast('RoleMappingsChanged', 1, { directoryId: 'd', mappings: [] })).toEqual({ version: 2, data: { directoryId: 'd', mappings: [], defaultRole: null } });
+  });
+
+  it('hands consumers a v1 RoleMappingsChanged message as v2, validated against both schemas', () => {
+    const example = EXAMPLES.RoleMappingsChanged;
+    const v1 = { ...buildEnvelope(exampleInput(example)), dataschema: 'urn:scimbridge:events:RoleMappingsChanged:v1', data: { directoryId: EXAMPLE_IDS.directoryId, mappings: [], defaultRole: 'viewer' } };
+    const parsed = parseEnvelope(JSON.stringify(v1));
+    expect(parsed.ok && parsed.event).toEqual({
+      type: 'RoleMappingsChanged',
+      schemaVersion: 2,
+      data: { directoryId: EXAMPLE_IDS.directoryId, mappings: [], defaultRole: { role: 'viewer', appliesTo: 'everyone' } },
+    });
+    // A v1 message in v2's shape is refused: data is checked against the version it claims.
+    const mislabelled = { ...v1, data: example.event.data };
+    expect(parseEnvelope(JSON.stringify(mislabelled)).ok).toBe(false);
   });
 
   it('refuses types outside the catalog', () => {

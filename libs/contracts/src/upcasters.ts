@@ -1,4 +1,5 @@
 import { isEventType, latestVersionOf, type EventType } from './event-catalog';
+import type { RoleMappingsChangedDataV1, RoleMappingsChangedDataV2 } from './role-mapping-events';
 
 /** Turns data of version N into data of version N+1. Pure: no I/O, no clock, no ids. */
 export type Upcaster<TFrom = unknown, TTo = unknown> = (data: TFrom) => TTo;
@@ -60,13 +61,18 @@ export function createUpcasterRegistry(options: UpcasterRegistryOptions): Upcast
   return registry;
 }
 
-/** The registry for the public catalog. Empty while every event is at v1: register V(n)→V(n+1) here. */
+/** The registry for the public catalog: every V(n)→V(n+1) step is registered here. */
 export const upcasters: UpcasterRegistry = createUpcasterRegistry({
   latestVersionOf: (type) => {
     if (!isEventType(type)) throw new Error(`unknown event type ${JSON.stringify(type)}`);
     return latestVersionOf(type);
   },
-});
+}).register<RoleMappingsChangedDataV1, RoleMappingsChangedDataV2>('RoleMappingsChanged', 1, (data) => ({
+  directoryId: data.directoryId,
+  mappings: data.mappings,
+  // V1's default role was granted to every user whatever their groups.
+  defaultRole: data.defaultRole === undefined ? null : { role: data.defaultRole, appliesTo: 'everyone' },
+}));
 
 /** Brings data of any known version of `type` to its latest version. */
 export function upcast(type: EventType, version: number, data: unknown): UpcastResult {
