@@ -60,9 +60,11 @@ describe('ProjectionRunner batches', () => {
     const topic = uniqueId('batch');
     await createTopics(1, topic);
     const batches: number[] = [];
+    const committed: number[] = [];
     const projection: Projection = {
       name: 'batched',
       topics: [topic],
+      afterCommit: (applied) => committed.push(applied.length),
       applyBatch: async (events, tx: PoolClient) => {
         batches.push(events.length);
         if (events.some((e) => (e.data as { poison?: boolean }).poison)) throw new Error('poisoned');
@@ -88,6 +90,8 @@ describe('ProjectionRunner batches', () => {
       expect(batches[0]).toBe(7);
       expect(batches.slice(1).every((n) => n === 1)).toBe(true);
       expect(runner.stats).toEqual({ applied: 6, skipped: 4, deadLettered: 1 });
+      // Told once per committed transaction that applied something, never for the rolled-back batch.
+      expect(committed).toEqual([1, 1, 1, 1, 1, 1]);
       const lag = await runner.lag();
       expect(lag.total).toBe(0);
       expect(lag.partitions).toEqual([{ topic, partition: 0, end: '11', applied: '11', lag: 0 }]);

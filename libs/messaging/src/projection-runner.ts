@@ -45,6 +45,11 @@ export interface Projection {
    * for appends made inside it). E.g. the directory id, when two topics feed one directory's state.
    */
   serializationKey?(event: ProjectedEvent): string | undefined;
+  /**
+   * After a transaction that applied events has committed: e.g. to wake the relay of events the
+   * projection appended (a wake-up before COMMIT would find nothing to read yet).
+   */
+  afterCommit?(applied: readonly ProjectedEvent[]): void;
 }
 
 export interface ProjectionLogger {
@@ -410,6 +415,7 @@ export class ProjectionRunner {
     }
     this.applied += fresh.length;
     this.skipped += items.length - fresh.length;
+    if (fresh.length > 0) this.options.projection.afterCommit?.(fresh);
     for (const { event } of items) this.options.faults?.afterCommit?.(event);
   }
 

@@ -357,6 +357,68 @@ describe('PostgresEventStore', () => {
     expect(read.map((e) => [e.type, e.streamVersion])).toEqual([['First', 1], ['Second', 2]]);
   });
 
+  describe('appendToStreamsIn', () => {
+    it('appends to many streams at their ends in one statement, in the given order, inside the caller transaction', async () => {
+      const [a, b, c] = [`many:${randomUUID()}`, `many:${randomUUID()}`, `many:${randomUUID()}`];
+      await store.append(a, [event('A1'), event('A2')], { expectedVersion: 0 });
+      const appends = [
+        { streamId: a, event: event('A3') },
+        { streamId: b, event: event('B1') },
+        { streamId: a, event: event('A4') },
+        { streamId: c, event: event('C1', { nested: { x: [1, null] } }) },
+      ];
+      const result = await store.withTransaction((tx) => store.appendToStreamsIn(tx.client, appends));
+      expect(result).toEqual({ appended: 4, skipped: 0 });
+      expect((await store.readStream(a)).map((e) => [e.type, e.streamVersion])).toEqual([['A1', 1], ['A2', 2], ['A3', 3], ['A4', 4]]);
+      expect((await store.readStream(b)).map((e) => [e.type, e.streamVersion])).toEqual([['B1', 1]]);
+      const [c1] = await store.readStream(c);
+      expect([c1?.id, c1?.data, c1?.metadata]).toEqual([appends[3]?.event.id, { nested: { x: [1, null] } }, appends[3]?.event.metadata]);
+      // Global order is the order given.
+      const all = (await readEverything()).filter((e) => [a, b, c].includes(e.streamId) && e.type !== 'A1' && e.type !== 'A2');
+      expect(all.map((e) => e.type)).toEqual(['A3', 'B1', 'A4', 'C1']);
+    });
+
+    it('skips events whose id is stored already (a replay recomputing them) and appends the rest', async () => {
+      const stream = `many:${randomUUID()}`;
+      const first = event('First');
+      await store.withTransaction((tx) => store.appendToStreamsIn(tx.client, [{ streamId: stream, event: first }]));
+      const again = await store.withTransaction((tx) => store.appendToStreamsIn(tx.client, [{ streamId: stream, event: first }, { streamId: stream, event: event('Second') }]));
+      expect(again).toEqual({ appended: 1, skipped: 1 });
+      expect((await store.readStream(stream)).map((e) => [e.type, e.streamVersion])).toEqual([['First', 1], ['Second', 2]]);
+    });
+
+    it('rolls back with the caller and refuses to write behind a younger transaction', async () => {
+      const stream = `many:${randomUUID()}`;
+      await expect(
+        store.withTransaction(async (tx) => {
+          await store.appendToStreamsIn(tx.client, [{ streamId: stream, event: event('Gone') }]);
+          throw new Error('caller failed');
+        }),
+      ).rejects.toThrow('caller failed');
+      expect(await store.readStream(stream)).toEqual([]);
+
+      let release!: () => void;
+      const mayAppend = new Promise<void>((r) => (release = r));
+      const old = store.withTransaction(async (tx) => {
+        await tx.client.query('SELECT pg_current_xact_id()');
+        await mayAppend;
+        await store.appendToStreamsIn(tx.client, [{ streamId: stream, event: event('Late') }]);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      await store.append(stream, [event('First')], { expectedVersion: 0 });
+      release();
+      await expect(old).rejects.toBeInstanceOf(ConcurrencyError);
+      expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['First']);
+    });
+
+    it('refuses the same new id twice in one call, and ids that are not UUIDs', async () => {
+      const e = event('Twice');
+      await expect(store.withTransaction((tx) => store.appendToStreamsIn(tx.client, [{ streamId: `many:${randomUUID()}`, event: e }, { streamId: `many:${randomUUID()}`, event: e }]))).rejects.toBeInstanceOf(DuplicateEventIdError);
+      await expect(store.withTransaction((tx) => store.appendToStreamsIn(tx.client, [{ streamId: 'x', event: { ...e, id: 'nope' } }]))).rejects.toThrow('must be a UUID');
+      expect(await store.withTransaction((tx) => store.appendToStreamsIn(tx.client, []))).toEqual({ appended: 0, skipped: 0 });
+    });
+  });
+
   it('lets one transaction append to a stream twice', async () => {
     const stream = `twice:${randomUUID()}`;
     await store.withTransaction(async (tx) => {

@@ -321,6 +321,62 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Appends events to many streams at once, each at its stream's end, inside the caller's transaction
+   * and as ONE statement (one jsonb parameter, as in appendNewStreamsWith): what a projection that emits
+   * events needs, e.g. ten thousand role grants after one mapping change, written with its read model
+   * and progress in one commit.
+   *
+   * Events whose id is already stored are skipped, not refused: callers give them ids derived from what
+   * caused them, so a replay of that cause recomputes the same ids and writes nothing twice. Several
+   * events of one stream get consecutive versions in the order given. The per-stream order guard holds
+   * (see appendStatement): a stream whose last event comes from a younger transaction fails the whole
+   * statement with a ConcurrencyError; callers avoid it by taking their locks before the transaction's
+   * first write. Wake subscriptions with `notifyAppended` after the caller's COMMIT.
+   */
+  async appendToStreamsIn(client: PoolClient, appends: readonly { readonly streamId: string; readonly event: NewEvent }[]): Promise<{ readonly appended: number; readonly skipped: number }> {
+    if (appends.length === 0) return { appended: 0, skipped: 0 };
+    const rows: string[] = [];
+    for (const { streamId, event: e } of appends) {
+      if (!UUID.test(e.id)) throw new Error(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
+      rows.push(JSON.stringify({ id: e.id, stream_id: streamId, type: e.type, schema_version: e.schemaVersion, data: e.data, metadata: e.metadata }));
+    }
+    const text = `WITH input AS (
+        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                 AS (id uuid, stream_id text, type text, schema_version int, data jsonb, metadata jsonb))
+               WITH ORDINALITY AS i(id, stream_id, type, schema_version, data, metadata, ord)),
+      fresh AS (SELECT i.* FROM input AS i WHERE NOT EXISTS (SELECT 1 FROM ${this.table} AS e WHERE e.event_id = i.id)),
+      last AS (
+        SELECT s.stream_id, l.v, l.x
+          FROM (SELECT DISTINCT stream_id FROM fresh) AS s
+          CROSS JOIN LATERAL (
+            SELECT coalesce(max(q.stream_version), 0) AS v, max(q.transaction_id) AS x
+              FROM (SELECT stream_version, transaction_id FROM ${this.table} WHERE stream_id = s.stream_id
+                     ORDER BY stream_version DESC LIMIT 1) AS q) AS l),
+      appended AS (
+        INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+        SELECT f.id, f.stream_id,
+               -- NULL (refused by NOT NULL, reported as a ConcurrencyError) when the order guard fails.
+               CASE WHEN l.x IS NULL OR l.x <= pg_current_xact_id() THEN l.v + row_number() OVER (PARTITION BY f.stream_id ORDER BY f.ord) END,
+               f.type, f.schema_version, coalesce(f.data, 'null'::jsonb), coalesce(f.metadata, 'null'::jsonb)
+          FROM fresh AS f JOIN last AS l USING (stream_id)
+         ORDER BY f.ord
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM appended)::int AS appended`;
+    try {
+      const { rows: result } = await client.query<{ appended: number }>({ name: this.statementName('append_many', text), text, values: [`[${rows.join(',')}]`] });
+      const appended = result[0]?.appended ?? 0;
+      return { appended, skipped: appends.length - appended };
+    } catch (error) {
+      const stale = (error as { code?: unknown }).code === NOT_NULL_VIOLATION && (error as { column?: unknown }).column === 'stream_version';
+      if (stale || (isUniqueViolation(error) && error.constraint === 'events_stream_version_key')) {
+        throw new ConcurrencyError(appends[0]?.streamId ?? '?', 'any', -1);
+      }
+      if (isUniqueViolation(error) && error.constraint === 'events_event_id_key') throw new DuplicateEventIdError(appends.map((a) => a.event.id));
+      throw error;
+    }
+  }
+
   /** A prepared-statement name per distinct text (planned once per connection); texts repeat per call site. */
   private statementName(prefix: string, text: string): string {
     let name = this.statementNames.get(text);
