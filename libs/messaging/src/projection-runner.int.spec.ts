@@ -95,6 +95,13 @@ describe('ProjectionRunner batches', () => {
       const lag = await runner.lag();
       expect(lag.total).toBe(0);
       expect(lag.partitions).toEqual([{ topic, partition: 0, end: '11', applied: '11', lag: 0 }]);
+      // A poisoned event last in its partition: nothing commits after it, yet the partition counts as done.
+      await send(topic, [event('d', 1, { poison: true })]);
+      await waitFor('the last one dead-lettered and counted as done', async () => {
+        const now = await runner.lag();
+        if (runner.stats.deadLettered < 2 || now.partitions[0]?.end !== '12' || now.total !== 0) throw new Error(JSON.stringify(now));
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+      expect(await count(schema)).toBe(6);
     } finally {
       await runner.stop();
     }

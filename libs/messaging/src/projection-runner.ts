@@ -289,11 +289,16 @@ export class ProjectionRunner {
         if (decoded.ok) items.push({ message, event: decoded.event });
         else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${decoded.error}`);
       }
+      const deadLetteredBefore = this.deadLettered;
       if (items.length > 0) await this.applyChunk(batch.topic, batch.partition, items);
+      const last = messages[messages.length - 1] as KafkaMessage;
+      // A chunk whose last messages were dead-lettered committed no progress for them: record the offset
+      // anyway, so lag() and a rebuild's catch-up see the partition as done.
+      if (this.deadLettered > deadLetteredBefore || items.length === 0) await this.recordOffset(batch.topic, batch.partition, last.offset);
       // Only messages whose effect is committed in PostgreSQL are resolved, so auto-commit never
       // commits past unprocessed work; a lost Kafka commit just means a redelivery the stored
       // progress ignores.
-      resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
+      resolveOffset(last.offset);
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
@@ -417,6 +422,14 @@ export class ProjectionRunner {
     this.skipped += items.length - fresh.length;
     if (fresh.length > 0) this.options.projection.afterCommit?.(fresh);
     for (const { event } of items) this.options.faults?.afterCommit?.(event);
+  }
+
+  private async recordOffset(topic: string, partition: number, offset: string): Promise<void> {
+    await this.options.pool.query(
+      `INSERT INTO "${this.options.schema}".projection_offsets AS o (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+      [this.options.projection.name, topic, partition, (BigInt(offset) + 1n).toString()],
+    );
   }
 
   private async applyEvents(events: readonly ProjectedEvent[], client: PoolClient): Promise<void> {

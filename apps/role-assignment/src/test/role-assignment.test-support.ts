@@ -221,6 +221,15 @@ export class DirectoryUnderTest {
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
   }
 
+  /**
+   * Every role event of the directory caused by its directory events so far (after a barrier), whatever
+   * they are. Only for directory events: a mapping change travels on another topic, which the barrier
+   * does not wait for.
+   */
+  async settle(timeoutMs = 30_000): Promise<RoleEventSummary[]> {
+    return this.next(0, timeoutMs);
+  }
+
   private async next(count: number, timeoutMs: number): Promise<RoleEventSummary[]> {
     await this.stack.roleEvents.waitFor(this.directoryId, this.seen + count, timeoutMs);
     // The barrier: caused after the action, published after everything the action led to.

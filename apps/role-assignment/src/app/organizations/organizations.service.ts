@@ -35,7 +35,7 @@ export class OrganizationsService {
     }
     if (status === 404) throw new NotFoundException('organization not found');
     if (status !== 200) throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: it answered ${status}`);
-    await this.organizations.query(`INSERT INTO known_organizations (organization_id, source) VALUES ($1, 'ingress') ON CONFLICT DO NOTHING`, [organizationId]);
+    await this.organizations.query(`INSERT INTO known_organizations (organization_id) VALUES ($1) ON CONFLICT DO NOTHING`, [organizationId]);
   }
 
   /** The directory as this service has seen it (DirectoryCreated), if the caller may see it. */

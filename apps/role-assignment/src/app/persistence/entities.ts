@@ -16,16 +16,9 @@ export class KnownOrganization {
   @PrimaryColumn('uuid', { name: 'organization_id' })
   organizationId!: string;
 
-  /** `directory-events` or `ingress`. */
-  @Column('text')
-  source!: string;
-
   /** Version of the organization's private `role_catalog:<id>` stream (0: no catalog yet). */
   @Column('int', { name: 'catalog_version' })
   catalogVersion!: number;
-
-  @Column('timestamptz', { name: 'created_at' })
-  createdAt!: Date;
 }
 
 @Entity({ name: 'role_catalog' })
@@ -162,11 +155,9 @@ export class RoleGrant {
   @Column('text', { name: 'via_group_ids', array: true })
   viaGroupIds!: string[];
 
+  /** The time of the event that caused the RoleAssigned. */
   @Column('timestamptz', { name: 'granted_at' })
   grantedAt!: Date;
-
-  @Column('timestamptz', { name: 'updated_at' })
-  updatedAt!: Date;
 }
 
 export const ROLE_ASSIGNMENT_ENTITIES = [KnownOrganization, CatalogRole, MappingSet, KnownDirectory, DirectoryUser, DirectoryGroup, GroupMember, GroupRole, RoleGrant];

@@ -53,13 +53,13 @@ const REGRANT = `WITH ${DESIRED_AND_CURRENT},
        AND NOT EXISTS (SELECT 1 FROM desired AS d WHERE d.user_id = c.user_id AND d.role_key = c.role_key)
     RETURNING g.user_id, g.role_key, g.via_group_ids AS via),
   assigned AS (
-    INSERT INTO role_grants (directory_id, user_id, role_key, via_group_ids, granted_at, updated_at)
-    SELECT $1, d.user_id, d.role_key, d.via, $4, $4 FROM desired AS d
+    INSERT INTO role_grants (directory_id, user_id, role_key, via_group_ids, granted_at)
+    SELECT $1, d.user_id, d.role_key, d.via, $4::timestamptz FROM desired AS d
      WHERE NOT EXISTS (SELECT 1 FROM current AS c WHERE c.user_id = d.user_id AND c.role_key = d.role_key)
     RETURNING user_id, role_key, via_group_ids AS via),
   -- Still held, now through other groups: kept up to date, and no event (the role did not change hands).
   rerouted AS (
-    UPDATE role_grants AS g SET via_group_ids = d.via, updated_at = $4
+    UPDATE role_grants AS g SET via_group_ids = d.via
       FROM desired AS d JOIN current AS c ON c.user_id = d.user_id AND c.role_key = d.role_key
      WHERE g.directory_id = $1 AND g.user_id = d.user_id AND g.role_key = d.role_key AND c.via IS DISTINCT FROM d.via
     RETURNING 1)

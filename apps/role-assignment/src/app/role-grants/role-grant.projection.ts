@@ -49,13 +49,7 @@ export class RoleGrantProjection implements Projection {
     const event = { type: projected.type, data: projected.data } as ContractEvent;
     const affected = await this.applyToModel(event, directoryId, tx);
     if (affected === undefined || this.mode === 'replay') return;
-    const changes = await regrant(tx, directoryId, affected, requireTime(projected));
-    if (changes.length === 0) return;
-    const revokeAll = event.type === 'UserDeprovisioned';
-    await this.store.appendToStreamsIn(
-      tx,
-      changes.map((change) => ({ streamId: streamIds.roleGrant(directoryId, change.userId), event: roleEvent(change, projected, directoryId, revokeAll) })),
-    );
+    await regrantAndPublish(tx, this.store, directoryId, affected, projected, { revocationsNameNoGroup: event.type === 'UserDeprovisioned' });
   }
 
   /** Updates the model; returns the users whose roles may have changed (undefined: none). */
@@ -67,7 +61,7 @@ export class RoleGrantProjection implements Projection {
            ON CONFLICT (directory_id) DO UPDATE SET organization_id = EXCLUDED.organization_id, provider = EXCLUDED.provider, name = EXCLUDED.name`,
           [event.data.directoryId, event.data.organizationId, event.data.provider, event.data.name],
         );
-        await tx.query(`INSERT INTO known_organizations (organization_id, source) VALUES ($1, 'directory-events') ON CONFLICT DO NOTHING`, [event.data.organizationId]);
+        await tx.query('INSERT INTO known_organizations (organization_id) VALUES ($1) ON CONFLICT DO NOTHING', [event.data.organizationId]);
         return undefined;
       case 'UserProvisioned':
       case 'UserUpdated':
@@ -177,6 +171,27 @@ async function applyMappings(tx: PoolClient, directoryId: string, event: RoleMap
   await tx.query('UPDATE known_directories SET default_role = $2, default_applies_to = $3 WHERE directory_id = $1', [directoryId, fallback?.role ?? null, fallback?.appliesTo ?? null]);
   const defaultChanged = before[0]?.default_role !== (fallback?.role ?? null) || before[0]?.default_applies_to !== (fallback?.appliesTo ?? null);
   return defaultChanged ? { kind: 'all' } : users(...rows.map((r) => r.user_id));
+}
+
+/**
+ * Re-computes the roles of `affected` users and appends the differences as role events caused by
+ * `cause`, in the caller's transaction. Returns how many events were appended.
+ */
+export async function regrantAndPublish(
+  tx: PoolClient,
+  store: PostgresEventStore,
+  directoryId: string,
+  affected: AffectedUsers,
+  cause: ProjectedEvent,
+  options: { readonly revocationsNameNoGroup?: boolean } = {},
+): Promise<number> {
+  const changes = await regrant(tx, directoryId, affected, requireTime(cause));
+  if (changes.length === 0) return 0;
+  const { appended } = await store.appendToStreamsIn(
+    tx,
+    changes.map((change) => ({ streamId: streamIds.roleGrant(directoryId, change.userId), event: roleEvent(change, cause, directoryId, options.revocationsNameNoGroup === true) })),
+  );
+  return appended;
 }
 
 function requireTime(event: ProjectedEvent): string {

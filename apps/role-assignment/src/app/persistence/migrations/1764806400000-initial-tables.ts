@@ -8,9 +8,7 @@ export class InitialTables1764806400000 implements MigrationInterface {
     await runner.query(`
       CREATE TABLE known_organizations (
         organization_id uuid PRIMARY KEY,
-        source text NOT NULL CHECK (source IN ('directory-events', 'ingress')),
-        catalog_version int NOT NULL DEFAULT 0,
-        created_at timestamptz NOT NULL DEFAULT now()
+        catalog_version int NOT NULL DEFAULT 0
       )`);
     await runner.query(`
       CREATE TABLE role_catalog (
@@ -77,7 +75,6 @@ export class InitialTables1764806400000 implements MigrationInterface {
         role_key text NOT NULL,
         via_group_ids text[] NOT NULL,
         granted_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL,
         PRIMARY KEY (directory_id, user_id, role_key)
       )`);
   }
