@@ -19,49 +19,66 @@ export interface GrantChangeRow {
   readonly via: readonly string[];
 }
 
-/** What the users hold now (`current`) and should hold (`desired`), for the statements below. */
-const DESIRED_AND_CURRENT = `
+/**
+ * What the users hold now and should hold, as one row per (user, role) that differs: `new_via` NULL =
+ * to revoke, `old_via` NULL = to assign, both = still held through other groups. Written without
+ * correlated sub-queries: every step is a join the planner can hash when many users are affected (a
+ * mapping change over a large group) and run by index when few are; and the statement is planned with
+ * its parameters each time (no named prepared statement), so it knows which case it is in.
+ */
+const DIFFERENCE = `
   affected AS (
     SELECT DISTINCT user_id FROM (
       SELECT unnest($2::text[]) AS user_id
       UNION ALL SELECT user_id FROM directory_users WHERE directory_id = $1 AND $3::boolean
       UNION ALL SELECT user_id FROM role_grants WHERE directory_id = $1 AND $3::boolean) AS a),
-  group_granted AS (
-    SELECT m.user_id, gr.role_key, array_agg(m.group_id ORDER BY m.group_id COLLATE "C") AS via
+  active_users AS (
+    SELECT u.user_id FROM directory_users AS u JOIN affected AS a ON a.user_id = u.user_id
+     WHERE u.directory_id = $1 AND u.active),
+  candidates AS (
+    -- What the user's groups grant …
+    SELECT m.user_id, gr.role_key, array_agg(m.group_id ORDER BY m.group_id COLLATE "C") AS via, NULL::text AS applies_to
       FROM group_members AS m
+      JOIN active_users AS u ON u.user_id = m.user_id
       JOIN group_roles AS gr ON gr.directory_id = m.directory_id AND gr.group_id = m.group_id
-      JOIN directory_users AS u ON u.directory_id = m.directory_id AND u.user_id = m.user_id AND u.active
-     WHERE m.directory_id = $1 AND m.user_id IN (SELECT user_id FROM affected)
-     GROUP BY m.user_id, gr.role_key),
-  default_granted AS (
-    SELECT u.user_id, d.default_role AS role_key, '{}'::text[] AS via
-      FROM directory_users AS u
-      JOIN known_directories AS d ON d.directory_id = u.directory_id
-     WHERE u.directory_id = $1 AND u.active AND d.default_role IS NOT NULL
-       AND u.user_id IN (SELECT user_id FROM affected)
-       AND (d.default_applies_to = 'everyone' OR NOT EXISTS (SELECT 1 FROM group_granted AS g WHERE g.user_id = u.user_id))
-       AND NOT EXISTS (SELECT 1 FROM group_granted AS g WHERE g.user_id = u.user_id AND g.role_key = d.default_role)),
-  desired AS (SELECT * FROM group_granted UNION ALL SELECT * FROM default_granted),
+     WHERE m.directory_id = $1
+     GROUP BY m.user_id, gr.role_key
+    UNION ALL
+    -- … and the default role, if the directory has one.
+    SELECT u.user_id, d.default_role, NULL::text[], d.default_applies_to
+      FROM active_users AS u CROSS JOIN known_directories AS d
+     WHERE d.directory_id = $1 AND d.default_role IS NOT NULL),
+  ranked AS (
+    SELECT user_id, role_key, via, applies_to,
+           count(via) OVER (PARTITION BY user_id) AS group_granted,
+           count(*) OVER (PARTITION BY user_id, role_key) AS sources
+      FROM candidates),
+  desired AS (
+    -- Group grants always; the default role where no group grants it too, and (unless it is for
+    -- everyone) only to users no group grants any role.
+    SELECT user_id, role_key, coalesce(via, '{}'::text[]) AS via FROM ranked
+     WHERE via IS NOT NULL OR (sources = 1 AND (applies_to = 'everyone' OR group_granted = 0))),
   current AS (
-    SELECT user_id, role_key, via_group_ids AS via FROM role_grants
-     WHERE directory_id = $1 AND user_id IN (SELECT user_id FROM affected))`;
+    SELECT g.user_id, g.role_key, g.via_group_ids AS via FROM role_grants AS g JOIN affected AS a ON a.user_id = g.user_id
+     WHERE g.directory_id = $1),
+  difference AS (
+    SELECT coalesce(d.user_id, c.user_id) AS user_id, coalesce(d.role_key, c.role_key) AS role_key, d.via AS new_via, c.via AS old_via
+      FROM desired AS d FULL JOIN current AS c ON c.user_id = d.user_id AND c.role_key = d.role_key
+     WHERE d.user_id IS NULL OR c.user_id IS NULL OR d.via IS DISTINCT FROM c.via)`;
 
-const REGRANT = `WITH ${DESIRED_AND_CURRENT},
+const REGRANT = `WITH ${DIFFERENCE},
   revoked AS (
-    DELETE FROM role_grants AS g USING current AS c
-     WHERE g.directory_id = $1 AND g.user_id = c.user_id AND g.role_key = c.role_key
-       AND NOT EXISTS (SELECT 1 FROM desired AS d WHERE d.user_id = c.user_id AND d.role_key = c.role_key)
+    DELETE FROM role_grants AS g USING difference AS x
+     WHERE x.new_via IS NULL AND g.directory_id = $1 AND g.user_id = x.user_id AND g.role_key = x.role_key
     RETURNING g.user_id, g.role_key, g.via_group_ids AS via),
   assigned AS (
     INSERT INTO role_grants (directory_id, user_id, role_key, via_group_ids, granted_at)
-    SELECT $1, d.user_id, d.role_key, d.via, $4::timestamptz FROM desired AS d
-     WHERE NOT EXISTS (SELECT 1 FROM current AS c WHERE c.user_id = d.user_id AND c.role_key = d.role_key)
+    SELECT $1, x.user_id, x.role_key, x.new_via, $4::timestamptz FROM difference AS x WHERE x.old_via IS NULL
     RETURNING user_id, role_key, via_group_ids AS via),
   -- Still held, now through other groups: kept up to date, and no event (the role did not change hands).
   rerouted AS (
-    UPDATE role_grants AS g SET via_group_ids = d.via
-      FROM desired AS d JOIN current AS c ON c.user_id = d.user_id AND c.role_key = d.role_key
-     WHERE g.directory_id = $1 AND g.user_id = d.user_id AND g.role_key = d.role_key AND c.via IS DISTINCT FROM d.via
+    UPDATE role_grants AS g SET via_group_ids = x.new_via FROM difference AS x
+     WHERE x.new_via IS NOT NULL AND x.old_via IS NOT NULL AND g.directory_id = $1 AND g.user_id = x.user_id AND g.role_key = x.role_key
     RETURNING 1)
   SELECT kind, user_id, role_key, via FROM (
     SELECT 'revoked' AS kind, user_id, role_key, via FROM revoked
@@ -70,17 +87,13 @@ const REGRANT = `WITH ${DESIRED_AND_CURRENT},
    ORDER BY user_id COLLATE "C", kind DESC, role_key COLLATE "C"`;
 
 /** Per role: how many users would gain and lose it (for a preview; nothing is written). */
-const DIFF_COUNTS = `WITH ${DESIRED_AND_CURRENT}
+const DIFF_COUNTS = `WITH ${DIFFERENCE}
   SELECT role_key,
-         count(*) FILTER (WHERE kind = 'gain')::int AS gaining,
-         count(*) FILTER (WHERE kind = 'lose')::int AS losing
-    FROM (
-      SELECT 'gain' AS kind, d.role_key FROM desired AS d
-       WHERE NOT EXISTS (SELECT 1 FROM current AS c WHERE c.user_id = d.user_id AND c.role_key = d.role_key)
-      UNION ALL
-      SELECT 'lose', c.role_key FROM current AS c
-       WHERE NOT EXISTS (SELECT 1 FROM desired AS d WHERE d.user_id = c.user_id AND d.role_key = c.role_key)) AS x
+         count(*) FILTER (WHERE old_via IS NULL)::int AS gaining,
+         count(*) FILTER (WHERE new_via IS NULL)::int AS losing
+    FROM difference
    GROUP BY role_key
+  HAVING count(*) FILTER (WHERE old_via IS NULL OR new_via IS NULL) > 0
    ORDER BY role_key COLLATE "C"`;
 
 function parameters(directoryId: string, affected: AffectedUsers): unknown[] {
@@ -93,11 +106,7 @@ function parameters(directoryId: string, affected: AffectedUsers): unknown[] {
  */
 export async function regrant(tx: PoolClient, directoryId: string, affected: AffectedUsers, at: string): Promise<GrantChangeRow[]> {
   if (affected.kind === 'users' && affected.userIds.length === 0) return [];
-  const { rows } = await tx.query<{ kind: 'assigned' | 'revoked'; user_id: string; role_key: string; via: string[] }>({
-    name: 'role_assignment_regrant',
-    text: REGRANT,
-    values: [...parameters(directoryId, affected), at],
-  });
+  const { rows } = await tx.query<{ kind: 'assigned' | 'revoked'; user_id: string; role_key: string; via: string[] }>(REGRANT, [...parameters(directoryId, affected), at]);
   return rows.map((r) => ({ kind: r.kind, userId: r.user_id, role: r.role_key, via: r.via }));
 }
 
