@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       MANAGEMENT_API_KEY: managementKey,
       PUBLIC_URL: publicUrl,
+      // role-assignment and portal-query ask the ingress (it owns organizations and directories).
+      SCIM_INGRESS_URL: urls['scim-ingress'] as string,
     });
   }
 

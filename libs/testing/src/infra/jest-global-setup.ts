@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startInfrastructure, type Infrastructure } from './infrastructure';
 
@@ -11,6 +11,8 @@ type WithInfra = typeof globalThis & { [KEY]?: Infrastructure };
  */
 export default async function globalSetup(): Promise<void> {
   const workspaceRoot = resolve(__dirname, '../../../..');
+  // `tmp/` is ignored, so a fresh clone running jest directly (not through `npm test`) has none yet.
+  await mkdir(join(workspaceRoot, 'tmp'), { recursive: true });
   const dataRoot = await mkdtemp(join(workspaceRoot, 'tmp', 'test-infra-'));
   const started = Date.now();
   const infra = await startInfrastructure({
