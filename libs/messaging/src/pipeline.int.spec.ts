@@ -318,6 +318,54 @@ async function readRaw(kafka: Kafka, topic: string, expected: number): Promise<A
   return seen;
 }
 
+describe('batches larger than the broker takes in one request', () => {
+  const kafka = new Kafka({ clientId: 'pipeline-test', brokers: requiredEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+
+  it('publishes a batch of several MiB on one key in order, and dead-letters (without its data) only an event the broker refuses as too large', async () => {
+    const { schema, topic, store } = await fixture();
+    await createTopic(kafka, topic, 1);
+    await createTopic(kafka, `${topic}.dlq`, 1);
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`WARN ${m}`), error: (m: string) => lines.push(`ERROR ${m}`) };
+    // 3,000 events of ~1 KiB on one directory key: about 3 MiB, three times the broker's default
+    // message.max.bytes for one record batch; the relay reads up to 2,000 at a time.
+    const padding = 'x'.repeat(1_000);
+    const stream = `counter:${schema}:big`;
+    for (let v = 0; v < 3_000; v += 500) {
+      await store.append(stream, Array.from({ length: 500 }, (_, i) => ({ ...newEvent('dir-big', v + i), data: { n: v + i, padding } })), { expectedVersion: v });
+    }
+    // One event alone larger than the broker's limit, then one more ordinary event behind it.
+    const huge = { ...newEvent('dir-big', 3_000), data: { n: 3_000, padding: 'y'.repeat(1_200_000) } };
+    await store.append(stream, [huge], { expectedVersion: 3_000 });
+    await store.append(stream, [newEvent('dir-big', 3_001)], { expectedVersion: 3_001 });
+    const relay = new OutboxRelay({ name: 'main', pool, schema, store, kafka, toMessage: toMessage(topic), deadLetterTopic: `${topic}.dlq`, pollIntervalMs: 20, batchSize: 2_000, logger });
+    await relay.migrate();
+    relay.start();
+    try {
+      const sequences: number[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueId('big-reader'), maxBytes: 20 * 1024 * 1024 });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void sequences.push((JSON.parse(message.value?.toString() ?? '{}') as { sequence: number }).sequence) });
+      await waitFor('3,001 events on the topic', async () => {
+        if (sequences.length < 3_001) throw new Error(`${sequences.length} so far`);
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      await consumer.disconnect();
+      const expected = Array.from({ length: 3_002 }, (_, i) => i + 1).filter((n) => n !== 3_001);
+      expect(sequences).toEqual(expected);
+      const [dead] = await readRaw(kafka, `${topic}.dlq`, 1);
+      expect(dead?.reason).toMatch(/too large for the broker/);
+      const body = JSON.parse(dead?.value ?? '{}') as { event: { id: string; data?: unknown } };
+      expect(body.event.id).toBe(huge.id);
+      expect(body.event.data).toBeUndefined();
+      expect(lines.filter((l) => l.startsWith('ERROR'))).toEqual([expect.stringContaining(`event ${huge.id} (Counted) is too large for the broker`)]);
+      expect(relay.status.published).toBe(3_002);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
 describe('Kafka outage', () => {
   let broker: KafkaHandle | undefined;
 

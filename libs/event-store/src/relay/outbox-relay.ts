@@ -38,6 +38,13 @@ export interface OutboxRelayOptions {
   /** Where events that cannot be turned into a message go, with the reason; never silently dropped. */
   readonly deadLetterTopic: string;
   readonly batchSize?: number;
+  /**
+   * Largest produce request, in bytes of keys, values and headers (default 512 KiB). A batch of events
+   * is sent as several requests in order when it is larger: a broker refuses a record batch over its
+   * `message.max.bytes` (1 MiB by default) outright, and retrying that batch would stall the relay for
+   * good. One event over it is sent alone; if the broker refuses it for its size it is dead-lettered.
+   */
+  readonly maxRequestBytes?: number;
   readonly pollIntervalMs?: number;
   /**
    * Wait this long after an append before reading (default 0), so events that arrive one by one go
@@ -53,6 +60,53 @@ export interface OutboxRelayOptions {
 }
 
 export type RelayState = 'stopped' | 'standby' | 'leading';
+
+const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
+/** What Kafka's record format adds to each record beyond its key, value and headers (generous). */
+const RECORD_OVERHEAD_BYTES = 64;
+
+function sizeOf(message: RelayMessage): number {
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(message.key) + Buffer.byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
+
+/** Consecutive runs of at most `maxBytes` each (a single larger message forms a run of its own). */
+function chunksOf<T extends { readonly message: RelayMessage }>(items: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item.message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function byTopic(messages: readonly RelayMessage[]): { topic: string; messages: Message[] }[] {
+  const topics = new Map<string, Message[]>();
+  for (const m of messages) {
+    const list = topics.get(m.topic) ?? [];
+    list.push({ key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : undefined });
+    topics.set(m.topic, list);
+  }
+  return [...topics.entries()].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+/** The broker's refusal of a record batch over its size limit: a protocol error's type, maybe behind kafkajs's retry wrappers. */
+function isTooLarge(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'].includes(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
 
 const silent: RelayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -199,27 +253,12 @@ export class OutboxRelay {
   }
 
   private async publish(events: readonly RecordedEvent[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
+    const messages: { readonly event: RecordedEvent; readonly message: RelayMessage }[] = [];
     for (const event of events) {
       const message = this.messageFor(event);
-      if (message === null) continue;
-      const list = byTopic.get(message.topic) ?? [];
-      list.push({ key: message.key, value: message.value, headers: message.headers ? { ...message.headers } : undefined });
-      byTopic.set(message.topic, list);
+      if (message !== null) messages.push({ event, message });
     }
-    const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
-    // Kafka down: keep trying the same batch; the checkpoint stays where it is until it goes through.
-    for (let attempt = 0; topicMessages.length > 0; attempt += 1) {
-      if (this.stopping) throw new Error('stopping');
-      try {
-        await (this.producer as Producer).sendBatch({ topicMessages, acks: -1 });
-        break;
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        if (attempt % 10 === 0) this.log.warn(`relay ${this.options.name}: publish failed (${reason}); retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
-      }
-    }
+    for (const chunk of chunksOf(messages, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) await this.send(chunk);
     this.options.faults?.afterPublish?.(events);
     const last = (events[events.length - 1] as RecordedEvent).position;
     // Written through the leader's own session: if it lost the lock (connection gone), this fails too.
@@ -234,19 +273,49 @@ export class OutboxRelay {
     this.options.faults?.afterCheckpoint?.(events);
   }
 
+  /** Publishes one request's worth, in order. Kafka down: the same chunk again until it goes through. */
+  private async send(chunk: readonly { readonly event: RecordedEvent; readonly message: RelayMessage }[]): Promise<void> {
+    let pending = chunk;
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.stopping) throw new Error('stopping');
+      try {
+        await (this.producer as Producer).sendBatch({ topicMessages: byTopic(pending.map((m) => m.message)), acks: -1 });
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const only = pending.length === 1 ? pending[0] : undefined;
+        if (only && only.message.topic !== this.options.deadLetterTopic && isTooLarge(error)) {
+          // Retrying cannot help; the event stays in the store and goes to the dead-letter topic without its data.
+          this.log.error(`relay ${this.options.name}: event ${only.event.id} (${only.event.type}) is too large for the broker: ${reason}`);
+          pending = [{ event: only.event, message: this.deadLetter(only.event, `too large for the broker: ${reason}`, false) }];
+          continue;
+        }
+        if (attempt % 10 === 0) this.log.warn(`relay ${this.options.name}: publish failed (${reason}); retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
   private messageFor(event: RecordedEvent): RelayMessage | null {
     try {
       return this.options.toMessage(event);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.log.error(`relay ${this.options.name}: event ${event.id} (${event.type}) cannot be published: ${reason}`);
-      return {
-        topic: this.options.deadLetterTopic,
-        key: event.streamId,
-        value: JSON.stringify({ error: reason, event: { ...event, position: formatPosition(event.position) } }),
-        headers: { 'x-dead-letter-reason': reason.slice(0, 500), 'x-event-id': event.id },
-      };
+      return this.deadLetter(event, reason, true);
     }
+  }
+
+  /** The dead-letter message of an event, with the reason; `withData: false` when the data is what does not fit. */
+  private deadLetter(event: RecordedEvent, reason: string, withData: boolean): RelayMessage {
+    const { data, ...rest } = event;
+    const stored = withData ? { ...rest, data } : rest;
+    return {
+      topic: this.options.deadLetterTopic,
+      key: event.streamId,
+      value: JSON.stringify({ error: reason, event: { ...stored, position: formatPosition(event.position) } }),
+      headers: { 'x-dead-letter-reason': reason.slice(0, 500), 'x-event-id': event.id },
+    };
   }
 
   private async releaseLeadership(): Promise<void> {
