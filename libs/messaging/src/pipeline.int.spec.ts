@@ -417,4 +417,32 @@ describe('Kafka outage', () => {
       await relay.stop();
     }
   });
+
+  it('starts a projection while no broker answers yet, and consumes once one does', async () => {
+    const { schema, topic, store } = await fixture();
+    const port = await randomFreePort();
+    const kafka = new Kafka({ clientId: 'late-broker-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 100 } });
+    const runner = new ProjectionRunner({ serviceName: 'test', pool, schema, kafka, projection: countingProjection(schema, topic), decode, restartDelayMs: 300 });
+    await runner.migrate();
+    // Before: start() threw here (the dead-letter topics could not be created) and took the service down.
+    await runner.start();
+    let late: KafkaHandle | undefined;
+    try {
+      late = await startLocalKafka({ dataDir: join(workspaceRoot, 'tmp', uniqueId('late-broker')), preferredPort: port, workspaceRoot });
+      await createTopic(kafka, topic);
+      const relay = new OutboxRelay({ name: 'main', pool, schema, store, kafka, toMessage: toMessage(topic), deadLetterTopic: `${topic}.dlq`, pollIntervalMs: 20 });
+      await relay.migrate();
+      relay.start();
+      try {
+        for (let v = 0; v < 5; v += 1) await store.append(`counter:${schema}:0`, [newEvent('dir-0', v)], { expectedVersion: v });
+        await waitForApplied(schema, 5, 120_000);
+        expectEachStreamComplete(await appliedRows(schema), 1, 5);
+      } finally {
+        await relay.stop();
+      }
+    } finally {
+      await runner.stop();
+      await late?.stop();
+    }
+  });
 });

@@ -214,13 +214,14 @@ export class ProjectionRunner {
       )`);
   }
 
-  /** Creates the dead-letter topics, then consumes until stopped, restarting after crashes. */
+  /**
+   * Consumes until stopped, restarting after crashes. Resolves after the first attempt, whether or not
+   * Kafka was reachable: a service starts beside a broker that is still electing leaders (or down) and
+   * its consumer keeps trying in the background, as the topics' creation does.
+   */
   async start(): Promise<void> {
     if (this.supervisor) return;
     this.stopping = false;
-    await this.ensureDeadLetterTopics();
-    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await this.producer.connect();
     let resolveStarted: () => void = () => undefined;
     const started = new Promise<void>((r) => (resolveStarted = r));
     this.supervisor = this.supervise(resolveStarted);
@@ -256,6 +257,7 @@ export class ProjectionRunner {
     const crashed = new Promise<string>((r) => (crash = r));
     consumer.on(consumer.events.CRASH, (event) => crash(String(event.payload.error?.message ?? 'consumer crashed')));
     try {
+      await this.prepareDeadLetters();
       await consumer.connect();
       for (const topic of this.options.projection.topics) await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
@@ -470,6 +472,20 @@ export class ProjectionRunner {
       ],
     });
     this.deadLettered += 1;
+  }
+
+  /** The dead-letter topics and their producer, once; a failure is retried with the consumer's next start. */
+  private async prepareDeadLetters(): Promise<void> {
+    if (this.producer) return;
+    await this.ensureDeadLetterTopics();
+    const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.producer = producer;
   }
 
   private async ensureDeadLetterTopics(): Promise<void> {
