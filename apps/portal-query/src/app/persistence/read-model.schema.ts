@@ -1,0 +1,167 @@
+/*
+ * The read models live in generations: schema `portal_query_g<N>` holds one complete table set plus the
+ * projection runner's progress rows for it. The query API reads through views in `portal_query` that
+ * point at the current generation, so a rebuild fills a fresh generation from offset 0 while the old one
+ * keeps answering, then re-points the views in one transaction (DDL is transactional in PostgreSQL):
+ * readers switch atomically and never see a half-built table.
+ */
+
+export const SERVICE_SCHEMA = 'portal_query';
+
+/** Every table of a generation that the views expose, in creation order. */
+export const READ_MODEL_TABLES = ['directories', 'users', 'groups', 'memberships', 'group_roles', 'user_roles', 'event_log'] as const;
+export type ReadModelTable = (typeof READ_MODEL_TABLES)[number];
+
+export type Sql = (text: string) => Promise<unknown>;
+
+export function generationSchema(generation: number): string {
+  if (!Number.isSafeInteger(generation) || generation < 1) throw new Error(`invalid read-model generation ${generation}`);
+  return `${SERVICE_SCHEMA}_g${generation}`;
+}
+
+/**
+ * The table set of one generation. Frozen as shipped: the first migration calls it for generation 1,
+ * the rebuild for every later one; a change to the shape is a new migration that also changes this
+ * (and the views), followed by a rebuild.
+ *
+ * Sort keys are generated columns in the "C" collation (byte order: deterministic, and what keyset
+ * pagination compares); search is a lower-cased generated text with a pg_trgm GIN index, so a
+ * case-insensitive substring search (`LIKE '%x%'`) is index-backed.
+ */
+export async function createGenerationTables(sql: Sql, schema: string): Promise<void> {
+  const s = `"${schema}"`;
+  await sql(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await sql(`
+    CREATE TABLE ${s}.directories (
+      directory_id uuid PRIMARY KEY,
+      organization_id uuid NOT NULL,
+      provider text,
+      name text,
+      enabled boolean NOT NULL DEFAULT true,
+      created_at timestamptz,
+      users_active int NOT NULL DEFAULT 0,
+      users_inactive int NOT NULL DEFAULT 0,
+      groups int NOT NULL DEFAULT 0,
+      default_role text,
+      default_role_applies_to text,
+      first_sync_at timestamptz,
+      last_sync_at timestamptz,
+      last_event_at timestamptz,
+      last_event_id uuid,
+      last_event_type text
+    )`);
+  await sql(`CREATE INDEX ON ${s}.directories (organization_id)`);
+  await sql(`
+    CREATE TABLE ${s}.users (
+      directory_id uuid NOT NULL,
+      user_id text NOT NULL,
+      external_id text,
+      user_name text NOT NULL,
+      display_name text,
+      given_name text,
+      family_name text,
+      primary_email text,
+      active boolean NOT NULL,
+      department text,
+      title text,
+      emails jsonb NOT NULL,
+      attributes jsonb NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      last_event_type text NOT NULL,
+      last_event_at timestamptz NOT NULL,
+      user_name_sort text COLLATE "C" GENERATED ALWAYS AS (lower(user_name)) STORED,
+      display_name_sort text COLLATE "C" GENERATED ALWAYS AS (lower(coalesce(display_name, user_name))) STORED,
+      search_text text GENERATED ALWAYS AS (lower(user_name || ' ' || coalesce(display_name, '') || ' ' || coalesce(given_name, '') || ' ' ||
+                                               coalesce(family_name, '') || ' ' || coalesce(primary_email, ''))) STORED,
+      PRIMARY KEY (directory_id, user_id)
+    )`);
+  await sql(`CREATE INDEX ON ${s}.users (directory_id, user_name_sort, user_id)`);
+  await sql(`CREATE INDEX ON ${s}.users (directory_id, display_name_sort, user_id)`);
+  await sql(`CREATE INDEX ON ${s}.users (directory_id, created_at, user_id)`);
+  await sql(`CREATE INDEX ON ${s}.users (directory_id, updated_at, user_id)`);
+  await sql(`CREATE INDEX ON ${s}.users USING gin (search_text gin_trgm_ops)`);
+  await sql(`
+    CREATE TABLE ${s}.groups (
+      directory_id uuid NOT NULL,
+      group_id text NOT NULL,
+      external_id text,
+      display_name text NOT NULL,
+      attributes jsonb NOT NULL,
+      member_count int NOT NULL DEFAULT 0,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      display_name_sort text COLLATE "C" GENERATED ALWAYS AS (lower(display_name)) STORED,
+      search_text text GENERATED ALWAYS AS (lower(display_name)) STORED,
+      PRIMARY KEY (directory_id, group_id)
+    )`);
+  await sql(`CREATE INDEX ON ${s}.groups (directory_id, display_name_sort, group_id)`);
+  await sql(`CREATE INDEX ON ${s}.groups USING gin (search_text gin_trgm_ops)`);
+  await sql(`
+    CREATE TABLE ${s}.memberships (
+      directory_id uuid NOT NULL,
+      group_id text NOT NULL,
+      user_id text NOT NULL,
+      PRIMARY KEY (directory_id, group_id, user_id)
+    )`);
+  await sql(`CREATE INDEX ON ${s}.memberships (directory_id, user_id)`);
+  await sql(`
+    CREATE TABLE ${s}.group_roles (
+      directory_id uuid NOT NULL,
+      group_id text NOT NULL,
+      role text NOT NULL,
+      PRIMARY KEY (directory_id, group_id, role)
+    )`);
+  await sql(`
+    CREATE TABLE ${s}.user_roles (
+      directory_id uuid NOT NULL,
+      user_id text NOT NULL,
+      role text NOT NULL,
+      via_group_ids text[] NOT NULL,
+      granted_at timestamptz NOT NULL,
+      PRIMARY KEY (directory_id, user_id, role)
+    )`);
+  await sql(`
+    CREATE TABLE ${s}.event_log (
+      directory_id uuid NOT NULL,
+      event_id uuid NOT NULL,
+      occurred_at timestamptz NOT NULL,
+      type text NOT NULL,
+      topic text NOT NULL,
+      subject text NOT NULL,
+      sequence int NOT NULL,
+      data jsonb NOT NULL,
+      PRIMARY KEY (directory_id, event_id)
+    )`);
+  await sql(`CREATE INDEX ON ${s}.event_log (directory_id, occurred_at, event_id)`);
+  // The ProjectionRunner's own progress tables, exactly as ProjectionRunner.migrate() creates them (it
+  // runs again at start and finds them): created here too so the position view below can name them.
+  await sql(`
+    CREATE TABLE IF NOT EXISTS ${s}.projection_positions (
+      projection text NOT NULL,
+      subject text NOT NULL,
+      sequence bigint NOT NULL,
+      event_id uuid NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (projection, subject)
+    )`);
+  await sql(`
+    CREATE TABLE IF NOT EXISTS ${s}.projection_offsets (
+      projection text NOT NULL,
+      topic text NOT NULL,
+      partition integer NOT NULL,
+      next_offset bigint NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (projection, topic, partition)
+    )`);
+}
+
+/** Points the service schema's views at a generation. Run inside a transaction to switch atomically. */
+export async function pointViewsAt(sql: Sql, schema: string): Promise<void> {
+  for (const table of READ_MODEL_TABLES) {
+    await sql(`DROP VIEW IF EXISTS "${SERVICE_SCHEMA}".${table}`);
+    await sql(`CREATE VIEW "${SERVICE_SCHEMA}".${table} AS SELECT * FROM "${schema}".${table}`);
+  }
+  await sql(`DROP VIEW IF EXISTS "${SERVICE_SCHEMA}".applied_offsets`);
+  await sql(`CREATE VIEW "${SERVICE_SCHEMA}".applied_offsets AS SELECT projection, topic, partition, next_offset FROM "${schema}".projection_offsets`);
+}

@@ -1,0 +1,380 @@
+import { isEventType, topicFor, Topics, type ContractEvent, type UserStateV1 } from '@scimbridge/contracts';
+import type { ProjectedEvent, Projection } from '@scimbridge/messaging';
+import type { PoolClient } from 'pg';
+import { countUser, emptyDelta, noteEvent, userColumns, type OverviewDelta } from './read-model.evolve';
+
+/** The projection's name within a generation's schema; its consumer group adds the generation. */
+export const READ_MODEL_PROJECTION = 'read-model';
+
+export function readModelProjectionName(generation: number): string {
+  return `${READ_MODEL_PROJECTION}-g${generation}`;
+}
+
+/**
+ * Every read model of the portal from the three public topics: directory overview, Users tab, Groups
+ * tab (with mapped roles from scim.role-mapping.events), users' roles (scim.role.events) and the event
+ * log. One projection rather than one per tab, because the overview's counters move with the user and
+ * group rows and must change in the same transaction; the per-tab SQL is kept in the sections below.
+ *
+ * Exactly once in effect: the ProjectionRunner skips events at or below a subject's applied version and
+ * records progress in the same transaction. Effects that span topics are order-independent (roles and
+ * mapped roles are their own tables, joined at query time; the overview's "last event" is the maximum by
+ * (time, id)), so a rebuild that interleaves the topics differently ends in the same tables.
+ * Serialised per directory: all three topics write the directory's overview row.
+ */
+export class PortalReadModelProjection implements Projection {
+  readonly name: string;
+  readonly topics = [Topics.directoryEvents, Topics.roleMappingEvents, Topics.roleEvents];
+  private readonly setSearchPath: string;
+  /** Prepared-statement names are per connection; a generation's own names keep plans per schema. */
+  private readonly tag: string;
+
+  constructor(
+    readonly generation: number,
+    readonly schema: string,
+    private readonly onApplied?: (events: readonly ProjectedEvent[]) => void,
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema ${schema}`);
+    this.name = readModelProjectionName(generation);
+    this.setSearchPath = `SET LOCAL search_path TO "${schema}", public`;
+    this.tag = `pq${generation}`;
+  }
+
+  serializationKey(event: ProjectedEvent): string | undefined {
+    return event.directoryId;
+  }
+
+  afterCommit(applied: readonly ProjectedEvent[]): void {
+    this.onApplied?.(applied);
+  }
+
+  async applyBatch(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void> {
+    // The generation's tables by their plain names, for this transaction only.
+    await tx.query(this.setSearchPath);
+    await this.ensureDirectories(events, tx);
+    await this.appendToLog(events, tx);
+    const deltas = new Map<string, OverviewDelta>();
+    const deltaOf = (directoryId: string): OverviewDelta => {
+      let d = deltas.get(directoryId);
+      if (!d) deltas.set(directoryId, (d = emptyDelta()));
+      return d;
+    };
+    let i = 0;
+    while (i < events.length) {
+      const first = events[i] as ProjectedEvent;
+      if (first.type === 'UserProvisioned') {
+        // The bulk of a sync (and of a catch-up): a run of new users is one INSERT.
+        let j = i + 1;
+        while (j < events.length && (events[j] as ProjectedEvent).type === 'UserProvisioned') j += 1;
+        await this.provisionUsers(events.slice(i, j), tx, deltaOf);
+        i = j;
+        continue;
+      }
+      await this.applyOne(first, tx, deltaOf(requireDirectory(first)));
+      i += 1;
+    }
+    for (const e of events) noteEvent(deltaOf(requireDirectory(e)), { id: e.id, type: e.type, time: requireTime(e) });
+    await this.flushOverview(deltas, tx);
+  }
+
+  // ── directory overview ─────────────────────────────────────────────────────────────────────────
+
+  /** Any topic may bring a directory first (its role events are on their own partitions). */
+  private async ensureDirectories(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void> {
+    const byDirectory = new Map<string, string>();
+    for (const e of events) {
+      const directoryId = requireDirectory(e);
+      if (!e.organizationId) throw new Error(`event ${e.id} carries no organization id`);
+      byDirectory.set(directoryId, e.organizationId);
+    }
+    await tx.query({
+      name: `${this.tag}_ensure_directories`,
+      text: `INSERT INTO directories (directory_id, organization_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ORDER BY 1 ON CONFLICT (directory_id) DO NOTHING`,
+      values: [[...byDirectory.keys()], [...byDirectory.values()]],
+    });
+  }
+
+  private async flushOverview(deltas: ReadonlyMap<string, OverviewDelta>, tx: PoolClient): Promise<void> {
+    const rows = [...deltas].map(([directoryId, d]) => ({
+      directory_id: directoryId,
+      users_active: d.usersActive,
+      users_inactive: d.usersInactive,
+      groups: d.groups,
+      first_sync_at: d.firstSyncAt,
+      last_sync_at: d.lastSyncAt,
+      last_event_at: d.lastEvent?.at ?? null,
+      last_event_id: d.lastEvent?.id ?? null,
+      last_event_type: d.lastEvent?.type ?? null,
+    }));
+    await tx.query({
+      name: `${this.tag}_overview`,
+      text: `UPDATE directories AS d SET
+               users_active = d.users_active + t.users_active,
+               users_inactive = d.users_inactive + t.users_inactive,
+               groups = d.groups + t.groups,
+               first_sync_at = LEAST(d.first_sync_at, t.first_sync_at),
+               last_sync_at = GREATEST(d.last_sync_at, t.last_sync_at),
+               last_event_at = CASE WHEN newer THEN t.last_event_at ELSE d.last_event_at END,
+               last_event_id = CASE WHEN newer THEN t.last_event_id ELSE d.last_event_id END,
+               last_event_type = CASE WHEN newer THEN t.last_event_type ELSE d.last_event_type END
+             FROM (SELECT r.*, (r.last_event_at, r.last_event_id) > (coalesce(o.last_event_at, '-infinity'), coalesce(o.last_event_id, '00000000-0000-0000-0000-000000000000'))
+                          AND r.last_event_at IS NOT NULL AS newer
+                     FROM jsonb_to_recordset($1::jsonb) AS r(directory_id uuid, users_active int, users_inactive int, groups int, first_sync_at timestamptz,
+                                                             last_sync_at timestamptz, last_event_at timestamptz, last_event_id uuid, last_event_type text)
+                     JOIN directories AS o ON o.directory_id = r.directory_id) AS t
+            WHERE d.directory_id = t.directory_id`,
+      values: [JSON.stringify(rows)],
+    });
+  }
+
+  // ── event log ──────────────────────────────────────────────────────────────────────────────────
+
+  private async appendToLog(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void> {
+    const rows = events.map((e) => ({
+      directory_id: requireDirectory(e),
+      event_id: e.id,
+      occurred_at: requireTime(e),
+      type: e.type,
+      topic: isEventType(e.type) ? topicFor(e.type) : 'unknown',
+      subject: e.subject,
+      sequence: e.sequence,
+      data: e.data,
+    }));
+    await tx.query({
+      name: `${this.tag}_log`,
+      text: `INSERT INTO event_log (directory_id, event_id, occurred_at, type, topic, subject, sequence, data)
+             SELECT directory_id, event_id, occurred_at, type, topic, subject, sequence, data
+               FROM jsonb_to_recordset($1::jsonb) AS r(directory_id uuid, event_id uuid, occurred_at timestamptz, type text, topic text, subject text, sequence int, data jsonb)
+             ON CONFLICT (directory_id, event_id) DO NOTHING`,
+      values: [JSON.stringify(rows)],
+    });
+  }
+
+  // ── one event ──────────────────────────────────────────────────────────────────────────────────
+
+  private async applyOne(projected: ProjectedEvent, tx: PoolClient, delta: OverviewDelta): Promise<void> {
+    const directoryId = requireDirectory(projected);
+    const time = requireTime(projected);
+    // The contracts decoder has validated data against this type's latest schema.
+    const event = { type: projected.type, data: projected.data } as ContractEvent;
+    switch (event.type) {
+      case 'DirectoryCreated':
+        await tx.query({
+          name: `${this.tag}_directory_created`,
+          text: 'UPDATE directories SET organization_id = $2, provider = $3, name = $4, created_at = $5 WHERE directory_id = $1',
+          values: [directoryId, event.data.organizationId, event.data.provider, event.data.name, time],
+        });
+        return;
+      case 'DirectoryEnabled':
+      case 'DirectoryDisabled':
+        await tx.query({
+          name: `${this.tag}_directory_enabled`,
+          text: 'UPDATE directories SET enabled = $2 WHERE directory_id = $1',
+          values: [directoryId, event.type === 'DirectoryEnabled'],
+        });
+        return;
+      case 'DirectoryTokenIssued':
+      case 'DirectoryTokenRevoked':
+        // In the event log only: tokens and their use are the ingress's (see the overview service).
+        return;
+      case 'UserProvisioned':
+      case 'UserUpdated':
+        return this.upsertUser(directoryId, event.data, event.type, time, tx, delta);
+      case 'UserDeactivated':
+      case 'UserReactivated': {
+        const active = event.type === 'UserReactivated';
+        const { rows } = await tx.query<{ was: boolean }>({
+          name: `${this.tag}_user_active`,
+          text: `WITH prev AS (SELECT active FROM users WHERE directory_id = $1 AND user_id = $2)
+                 UPDATE users AS u SET active = $3, attributes = jsonb_set(u.attributes, '{active}', to_jsonb($3::boolean)),
+                        updated_at = $4, last_event_type = $5, last_event_at = $4
+                   FROM prev WHERE u.directory_id = $1 AND u.user_id = $2
+                 RETURNING prev.active AS was`,
+          values: [directoryId, event.data.userId, active, time, event.type],
+        });
+        if (rows[0]) countUser(delta, rows[0].was, active);
+        return;
+      }
+      case 'UserDeprovisioned': {
+        await tx.query({
+          name: `${this.tag}_user_leaves_groups`,
+          text: `WITH gone AS (DELETE FROM memberships WHERE directory_id = $1 AND user_id = $2 RETURNING group_id)
+                 UPDATE groups AS g SET member_count = g.member_count - 1 FROM gone WHERE g.directory_id = $1 AND g.group_id = gone.group_id`,
+          values: [directoryId, event.data.userId],
+        });
+        const { rows } = await tx.query<{ active: boolean }>({
+          name: `${this.tag}_user_delete`,
+          text: 'DELETE FROM users WHERE directory_id = $1 AND user_id = $2 RETURNING active',
+          values: [directoryId, event.data.userId],
+        });
+        if (rows[0]) countUser(delta, rows[0].active, undefined);
+        return;
+      }
+      case 'GroupCreated': {
+        const { rows } = await tx.query<{ inserted: boolean }>({
+          name: `${this.tag}_group_upsert`,
+          text: `INSERT INTO groups (directory_id, group_id, external_id, display_name, attributes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+                 ON CONFLICT (directory_id, group_id) DO UPDATE SET external_id = EXCLUDED.external_id, display_name = EXCLUDED.display_name,
+                        attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at
+                 RETURNING (xmax = 0) AS inserted`,
+          values: [directoryId, event.data.groupId, event.data.externalId, event.data.displayName, JSON.stringify(event.data.resource), time],
+        });
+        if (rows[0]?.inserted) delta.groups += 1;
+        await this.addMembers(directoryId, event.data.groupId, event.data.memberIds, tx);
+        return;
+      }
+      case 'GroupUpdated':
+        await tx.query({
+          name: `${this.tag}_group_update`,
+          text: 'UPDATE groups SET external_id = $3, display_name = $4, attributes = $5, updated_at = $6 WHERE directory_id = $1 AND group_id = $2',
+          values: [directoryId, event.data.groupId, event.data.externalId, event.data.displayName, JSON.stringify(event.data.resource), time],
+        });
+        return;
+      case 'GroupDeleted': {
+        await tx.query({ name: `${this.tag}_group_members_delete`, text: 'DELETE FROM memberships WHERE directory_id = $1 AND group_id = $2', values: [directoryId, event.data.groupId] });
+        const { rowCount } = await tx.query({ name: `${this.tag}_group_delete`, text: 'DELETE FROM groups WHERE directory_id = $1 AND group_id = $2', values: [directoryId, event.data.groupId] });
+        if (rowCount) delta.groups -= 1;
+        return;
+      }
+      case 'GroupMembershipChanged':
+        await this.addMembers(directoryId, event.data.groupId, event.data.added, tx);
+        await this.removeMembers(directoryId, event.data.groupId, event.data.removed, tx);
+        await tx.query({ name: `${this.tag}_group_touch`, text: 'UPDATE groups SET updated_at = $3 WHERE directory_id = $1 AND group_id = $2', values: [directoryId, event.data.groupId, time] });
+        return;
+      case 'RoleMappingsChanged': {
+        const pairs = event.data.mappings.flatMap((m) => m.roles.map((role) => ({ group_id: m.groupId, role })));
+        await tx.query({ name: `${this.tag}_group_roles_clear`, text: 'DELETE FROM group_roles WHERE directory_id = $1', values: [directoryId] });
+        await tx.query({
+          name: `${this.tag}_group_roles_set`,
+          text: `INSERT INTO group_roles (directory_id, group_id, role) SELECT DISTINCT $1::uuid, p.group_id, p.role FROM jsonb_to_recordset($2::jsonb) AS p(group_id text, role text)`,
+          values: [directoryId, JSON.stringify(pairs)],
+        });
+        await tx.query({
+          name: `${this.tag}_default_role`,
+          text: 'UPDATE directories SET default_role = $2, default_role_applies_to = $3 WHERE directory_id = $1',
+          values: [directoryId, event.data.defaultRole?.role ?? null, event.data.defaultRole?.appliesTo ?? null],
+        });
+        return;
+      }
+      case 'RoleAssigned':
+        // The first grant's time stays; a re-grant (other groups now grant it) updates the groups.
+        await tx.query({
+          name: `${this.tag}_role_assigned`,
+          text: `INSERT INTO user_roles (directory_id, user_id, role, via_group_ids, granted_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (directory_id, user_id, role) DO UPDATE SET via_group_ids = EXCLUDED.via_group_ids`,
+          values: [directoryId, event.data.userId, event.data.role, [...event.data.viaGroupIds], time],
+        });
+        return;
+      case 'RoleRevoked':
+        await tx.query({
+          name: `${this.tag}_role_revoked`,
+          text: 'DELETE FROM user_roles WHERE directory_id = $1 AND user_id = $2 AND role = $3',
+          values: [directoryId, event.data.userId, event.data.role],
+        });
+        return;
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+
+  // ── users tab ──────────────────────────────────────────────────────────────────────────────────
+
+  /** New users in one statement; one that already exists (never in a sane history) takes the upsert path. */
+  private async provisionUsers(events: readonly ProjectedEvent[], tx: PoolClient, deltaOf: (directoryId: string) => OverviewDelta): Promise<void> {
+    const rows = events.map((e) => ({ ...userColumns(e.data as UserStateV1), directory_id: requireDirectory(e), at: requireTime(e) }));
+    const { rows: inserted } = await tx.query<{ directory_id: string; user_id: string; active: boolean }>({
+      name: `${this.tag}_users_insert`,
+      text: `INSERT INTO users (directory_id, user_id, external_id, user_name, display_name, given_name, family_name, primary_email, active, department, title,
+                                emails, attributes, created_at, updated_at, last_event_type, last_event_at)
+             SELECT r.directory_id, r.user_id, r.external_id, r.user_name, r.display_name, r.given_name, r.family_name, r.primary_email, r.active, r.department,
+                    r.title, r.emails, r.attributes, r.at, r.at, 'UserProvisioned', r.at
+               FROM jsonb_to_recordset($1::jsonb) AS r(directory_id uuid, user_id text, external_id text, user_name text, display_name text, given_name text,
+                                                       family_name text, primary_email text, active boolean, department text, title text, emails jsonb,
+                                                       attributes jsonb, at timestamptz)
+             ON CONFLICT (directory_id, user_id) DO NOTHING
+             RETURNING directory_id, user_id, active`,
+      values: [JSON.stringify(rows)],
+    });
+    const done = new Set(inserted.map((r) => `${r.directory_id}/${r.user_id}`));
+    for (const r of inserted) countUser(deltaOf(r.directory_id), undefined, r.active);
+    for (const e of events) {
+      const state = e.data as UserStateV1;
+      const directoryId = requireDirectory(e);
+      if (!done.has(`${directoryId}/${state.userId}`)) await this.upsertUser(directoryId, state, 'UserProvisioned', requireTime(e), tx, deltaOf(directoryId));
+    }
+  }
+
+  /**
+   * `prev` reads the row as the statement's snapshot saw it, before the upsert (no FOR UPDATE: a locking
+   * read evaluated after this command updated the row skips it). Writers of one directory are
+   * serialised by the runner (serializationKey), so nothing else changes the row in between.
+   */
+  private async upsertUser(directoryId: string, state: UserStateV1, type: string, time: string, tx: PoolClient, delta: OverviewDelta): Promise<void> {
+    const c = userColumns(state);
+    const { rows } = await tx.query<{ was: boolean | null }>({
+      name: `${this.tag}_user_upsert`,
+      text: `WITH prev AS (SELECT active FROM users WHERE directory_id = $1 AND user_id = $2)
+             INSERT INTO users (directory_id, user_id, external_id, user_name, display_name, given_name, family_name, primary_email, active, department, title,
+                                emails, attributes, created_at, updated_at, last_event_type, last_event_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $14)
+             ON CONFLICT (directory_id, user_id) DO UPDATE SET external_id = EXCLUDED.external_id, user_name = EXCLUDED.user_name,
+                    display_name = EXCLUDED.display_name, given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
+                    primary_email = EXCLUDED.primary_email, active = EXCLUDED.active, department = EXCLUDED.department, title = EXCLUDED.title,
+                    emails = EXCLUDED.emails, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at,
+                    last_event_type = EXCLUDED.last_event_type, last_event_at = EXCLUDED.last_event_at
+             RETURNING (SELECT active FROM prev) AS was`,
+      values: [
+        directoryId,
+        c.user_id,
+        c.external_id,
+        c.user_name,
+        c.display_name,
+        c.given_name,
+        c.family_name,
+        c.primary_email,
+        c.active,
+        c.department,
+        c.title,
+        JSON.stringify(c.emails),
+        JSON.stringify(c.attributes),
+        time,
+        type,
+      ],
+    });
+    countUser(delta, rows[0]?.was ?? undefined, c.active);
+  }
+
+  // ── groups tab ─────────────────────────────────────────────────────────────────────────────────
+
+  private async addMembers(directoryId: string, groupId: string, userIds: readonly string[], tx: PoolClient): Promise<void> {
+    if (userIds.length === 0) return;
+    await tx.query({
+      name: `${this.tag}_members_add`,
+      text: `WITH added AS (INSERT INTO memberships (directory_id, group_id, user_id) SELECT $1, $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING RETURNING 1)
+             UPDATE groups SET member_count = member_count + (SELECT count(*) FROM added) WHERE directory_id = $1 AND group_id = $2`,
+      values: [directoryId, groupId, [...userIds]],
+    });
+  }
+
+  private async removeMembers(directoryId: string, groupId: string, userIds: readonly string[], tx: PoolClient): Promise<void> {
+    if (userIds.length === 0) return;
+    await tx.query({
+      name: `${this.tag}_members_remove`,
+      text: `WITH removed AS (DELETE FROM memberships WHERE directory_id = $1 AND group_id = $2 AND user_id = ANY($3::text[]) RETURNING 1)
+             UPDATE groups SET member_count = member_count - (SELECT count(*) FROM removed) WHERE directory_id = $1 AND group_id = $2`,
+      values: [directoryId, groupId, [...userIds]],
+    });
+  }
+}
+
+function requireDirectory(event: ProjectedEvent): string {
+  if (!event.directoryId) throw new Error(`event ${event.id} carries no directory id`);
+  return event.directoryId;
+}
+
+function requireTime(event: ProjectedEvent): string {
+  if (!event.time) throw new Error(`event ${event.id} carries no time`);
+  return event.time;
+}

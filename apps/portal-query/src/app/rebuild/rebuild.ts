@@ -1,0 +1,141 @@
+import { Topics } from '@scimbridge/contracts';
+import type { ProjectionLogger } from '@scimbridge/messaging';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { createGenerationTables, generationSchema, pointViewsAt, SERVICE_SCHEMA } from '../persistence/read-model.schema';
+import { readModelRunner } from '../read-model/read-model.worker';
+
+/*
+ * `npm run portal-query:rebuild`: replays the three topics from offset 0 into a fresh generation of the
+ * read-model tables while the service keeps answering from the current one, then switches over in one
+ * transaction (the register row and the views). Running services notice within
+ * READ_MODEL_GENERATION_POLL_MS, start the new generation's consumer group where the rebuild left it and
+ * stop the old one; no query is refused meanwhile. Superseded generations are dropped by the next
+ * rebuild (one is kept for inspection or a manual switch back).
+ */
+
+const TOPICS = [Topics.directoryEvents, Topics.roleMappingEvents, Topics.roleEvents];
+
+export interface RebuildOptions {
+  readonly pool: Pool;
+  readonly kafka: Kafka;
+  readonly log?: ProjectionLogger;
+  /** Give up if the replay has not reached the topics' ends (as they were at the start) by then. */
+  readonly timeoutMs?: number;
+}
+
+export interface RebuildReport {
+  readonly previousGeneration: number;
+  readonly generation: number;
+  readonly schema: string;
+  readonly replayedMessages: number;
+  /** From the replay's consumer running to the topics' ends applied: the catch-up itself. */
+  readonly replaySeconds: number;
+  /** The whole rebuild, including the consumer group join, stopping it and the switch-over. */
+  readonly seconds: number;
+}
+
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildReport> {
+  const started = Date.now();
+  const log = options.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const s = `"${SERVICE_SCHEMA}"`;
+  const lockClient = await options.pool.connect();
+  try {
+    const { rows: locked } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`${SERVICE_SCHEMA}.rebuild`]);
+    if (!locked[0]?.locked) throw new Error('another rebuild of the portal read models is running');
+
+    // Generations superseded by an earlier rebuild, or left by a failed one, go now.
+    const { rows: stale } = await options.pool.query<{ generation: number; schema_name: string }>(
+      `SELECT generation, schema_name FROM ${s}.read_model_generations
+        WHERE state IN ('building', 'failed') OR (state = 'retired' AND generation < (SELECT max(generation) FROM ${s}.read_model_generations WHERE state = 'retired'))`,
+    );
+    for (const g of stale) {
+      await options.pool.query(`DROP SCHEMA IF EXISTS "${g.schema_name}" CASCADE`);
+      await options.pool.query(`DELETE FROM ${s}.read_model_generations WHERE generation = $1`, [g.generation]);
+    }
+    const { rows: gens } = await options.pool.query<{ current: number; next: number }>(
+      `SELECT (SELECT generation FROM ${s}.read_model_generations WHERE state = 'current') AS current, max(generation) + 1 AS next FROM ${s}.read_model_generations`,
+    );
+    const previous = gens[0]?.current;
+    const generation = gens[0]?.next;
+    if (previous === undefined || previous === null || generation === undefined) throw new Error('no current read-model generation (migrations not run?)');
+    const schema = generationSchema(generation);
+
+    await inTransaction(options.pool, async (sql) => {
+      await createGenerationTables(sql, schema);
+      await sql(`INSERT INTO ${s}.read_model_generations (generation, schema_name, state) VALUES (${generation}, '${schema}', 'building')`);
+    });
+
+    const runner = readModelRunner(options.pool, options.kafka, { generation, schema }, log);
+    try {
+      const admin = options.kafka.admin();
+      await admin.connect();
+      const targets = new Map<string, bigint>();
+      try {
+        // The group is new to this database; a Kafka kept from an older one may still remember it.
+        const { groups } = await admin.describeGroups([runner.groupId]);
+        const remembered = groups[0] !== undefined && groups[0].state !== 'Dead';
+        for (const topic of TOPICS) {
+          if (remembered) await admin.resetOffsets({ groupId: runner.groupId, topic, earliest: true });
+          for (const p of await admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}/${p.partition}`, BigInt(p.high));
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      log.info(`rebuild: generation ${generation} replaying ${[...targets.values()].reduce((n, v) => n + v, 0n)} messages`);
+      await runner.migrate();
+      await runner.start();
+      const replayStarted = Date.now();
+      let replaySeconds = 0;
+      try {
+        await waitUntilReached(options.pool, schema, targets, options.timeoutMs ?? 60 * 60_000);
+        replaySeconds = (Date.now() - replayStarted) / 1000;
+      } finally {
+        // Before the switch: the services then join a consumer group with no members (no rebalance to
+        // wait for) and go on from the offsets recorded with the tables; what arrived since is theirs.
+        await runner.stop();
+      }
+      await inTransaction(options.pool, async (sql) => {
+        // Row locks: two switches cannot interleave, and the register and the views change together.
+        await sql(`SELECT generation FROM ${s}.read_model_generations WHERE generation IN (${previous}, ${generation}) FOR UPDATE`);
+        await sql(`UPDATE ${s}.read_model_generations SET state = 'retired' WHERE generation = ${previous}`);
+        await sql(`UPDATE ${s}.read_model_generations SET state = 'current', switched_at = now() WHERE generation = ${generation}`);
+        await pointViewsAt(sql, schema);
+      });
+      log.info(`rebuild: generation ${generation} is current`);
+      return { previousGeneration: previous, generation, schema, replayedMessages: runner.stats.applied + runner.stats.skipped + runner.stats.deadLettered, replaySeconds, seconds: (Date.now() - started) / 1000 };
+    } catch (error) {
+      await options.pool.query(`UPDATE ${s}.read_model_generations SET state = 'failed' WHERE generation = $1 AND state = 'building'`, [generation]).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    lockClient.release();
+  }
+}
+
+async function inTransaction(pool: Pool, work: (sql: (text: string) => Promise<unknown>) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work((text) => client.query(text));
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function waitUntilReached(pool: Pool, schema: string, targets: ReadonlyMap<string, bigint>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(`SELECT topic, partition, next_offset::text FROM "${schema}".projection_offsets`);
+    const done = new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.next_offset)]));
+    const behind = [...targets].filter(([key, end]) => (done.get(key) ?? 0n) < end);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`rebuild: replay still behind on ${behind.map(([k]) => k).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
