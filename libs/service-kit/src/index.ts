@@ -10,4 +10,5 @@ export * from './service-options';
 export * from './tokens';
 export * from './runtime/async-resource-bind';
 export * from './access/management-access';
+export * from './access/portal-session';
 export * from './typeorm/read-models.module';

@@ -305,6 +305,24 @@ describe('portal-query over real SCIM traffic', () => {
     expect((await managementCall(suite.stack.portal.url, 'GET', `/directories/${d.id}/users`, undefined, 'wrong-key-'.repeat(4))).status).toBe(403);
     const noAuth = await fetch(`${suite.stack.portal.url}/api/v1/directories/${d.id}/users`);
     expect(noAuth.status).toBe(401);
+
+    // Over HTTP with a real portal session of organization A (link made by the ingress, exchanged for its cookie).
+    const link = await managementCall<{ url: string }>(suite.stack.ingress.url, 'POST', `/organizations/${d.directory.organizationId}/portal-links`, {});
+    const opened = await fetch(`${suite.stack.ingress.url}/api/v1/portal-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: new URL(link.body.url).hash.replace(/^#token=/, '') }),
+    });
+    expect(opened.status).toBe(201);
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const asPortal = (path: string): Promise<Response> => fetch(`${suite.stack.portal.url}/api/v1${path}`, { headers: { cookie } });
+    for (const path of ['', '/users', '/groups', '/events']) {
+      expect({ path, own: (await asPortal(`/directories/${d.id}${path}`)).status, foreign: (await asPortal(`/directories/${other.id}${path}`)).status }).toEqual({ path, own: 200, foreign: 404 });
+    }
+    expect((await asPortal(`/organizations/${d.directory.organizationId}/directory-overviews`)).status).toBe(200);
+    expect((await asPortal(`/organizations/${other.directory.organizationId}/directory-overviews`)).status).toBe(404);
+    // Lag is for operators: management key only.
+    expect((await asPortal('/projections/lag')).status).toBe(401);
   });
 
   it('reports consumer lag (endpoint and metric)', async () => {

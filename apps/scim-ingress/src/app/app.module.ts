@@ -10,6 +10,8 @@ import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService } from './management/directory.service';
 import { RELAY_DEAD_LETTER_TOPIC, type DirectoryEventsRelayData } from './relay/directory-events.relay';
+import { PortalLinksController, PortalSessionsController } from './portal/portal.controller';
+import { PortalLinksService } from './portal/portal-links.service';
 import { ManagementController } from './management/management.controller';
 import { DirectoriesRepository } from './persistence/directories.repository';
 import { migrateIngressSchema } from './persistence/ingress.schema';
@@ -57,9 +59,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ serviceName: SERVICE_NAME, config, topics: [Topics.directoryEvents, RELAY_DEAD_LETTER_TOPIC] })],
-      controllers: [ManagementController, ScimController],
+      controllers: [ManagementController, PortalLinksController, PortalSessionsController, ScimController],
       providers: [
         ManagementAccessGuard,
+        PortalLinksService,
         { provide: TokenGrantCache, useFactory: () => new TokenGrantCache(config.SCIM_AUTH_CACHE_MS) },
         { provide: PostgresEventStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresEventStore(pool, { schema: SCHEMA }) },
         { provide: ResourcesRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResourcesRepository(pool) },

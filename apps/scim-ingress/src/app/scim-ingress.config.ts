@@ -18,6 +18,15 @@ export class scimIngressConfig extends ManagementApiConfig {
   @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL = 'http://127.0.0.1:3000';
 
+  /**
+   * Where the SCIM configuration portal is served (portal-web): portal links point there. Session
+   * cookies are marked Secure when it is https.
+   */
+  @Expose()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PORTAL_URL must be an http(s) URL' })
+  PORTAL_URL = 'http://127.0.0.1:4200';
+
   /** Largest accepted SCIM/management request body; larger ones get 413. */
   @Expose()
   @Transform(toInt)

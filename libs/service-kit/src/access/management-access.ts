@@ -4,14 +4,17 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  SetMetadata,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { Expose } from 'class-transformer';
 import { IsString, MinLength } from 'class-validator';
 import { BaseServiceConfig, Secret } from '../config/service-config';
 import { SERVICE_CONFIG } from '../tokens';
+import { cookieValue, PORTAL_CSRF_HEADER, PORTAL_SESSION_COOKIE, PortalSessionCodec } from './portal-session';
 
 /** Config of a service that serves part of the management API (`/api/v1`). */
 export class ManagementApiConfig extends BaseServiceConfig {
@@ -24,14 +27,26 @@ export class ManagementApiConfig extends BaseServiceConfig {
 }
 
 /**
- * Who is asking: the app's backend with the management key (every organization), or — once portal
- * sessions exist — a portal session bound to one organization.
+ * Who is asking: the app's backend with the management key (every organization), or a portal session
+ * bound to one organization (its session id and the link it came from, for the logs).
  */
-export type AccessScope = { readonly kind: 'management' } | { readonly kind: 'organization'; readonly organizationId: string };
+export type AccessScope =
+  | { readonly kind: 'management' }
+  | { readonly kind: 'organization'; readonly organizationId: string; readonly sessionId?: string; readonly expiresAt?: string };
+
+const ALLOW_PORTAL_SESSION = 'scimbridge:allow-portal-session';
+
+/**
+ * Lets a portal session (cookie) through on this route or controller, as an organization-scoped
+ * AccessScope. Only for handlers that check the scope against the data they touch
+ * (`mayAccessOrganization`); everything else stays management-key only.
+ */
+export const AllowPortalSession = (): MethodDecorator & ClassDecorator => SetMetadata(ALLOW_PORTAL_SESSION, true);
 
 const ACCESS = Symbol.for('scimbridge:access-scope');
 
 interface RequestWithAccess {
+  method?: string;
   headers: Record<string, string | string[] | undefined>;
   [ACCESS]?: AccessScope;
 }
@@ -41,23 +56,42 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 
 /**
  * `Authorization: Bearer $MANAGEMENT_API_KEY`, compared in constant time (as SHA-256 digests, so lengths
- * match): 401 without a bearer credential, 403 with a wrong one. Works on Express and Fastify alike.
+ * match): 401 without a bearer credential, 403 with a wrong one. On routes marked `@AllowPortalSession()`
+ * a valid portal session cookie is accepted instead (writes must also carry the `X-Scimbridge-Portal`
+ * header, which a cross-site form cannot send). Works on Express and Fastify alike.
  */
 @Injectable()
 export class ManagementAccessGuard implements CanActivate {
   private readonly expected: Buffer;
+  private readonly sessions: PortalSessionCodec;
 
-  constructor(@Inject(SERVICE_CONFIG) config: ManagementApiConfig) {
+  constructor(
+    @Inject(SERVICE_CONFIG) config: ManagementApiConfig,
+    private readonly reflector: Reflector,
+  ) {
     this.expected = digest(config.MANAGEMENT_API_KEY);
+    this.sessions = new PortalSessionCodec(config.MANAGEMENT_API_KEY);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<RequestWithAccess>();
     const header = String(request.headers['authorization'] ?? '');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthorizedException('Authorization: Bearer <management API key> required');
-    if (!timingSafeEqual(digest(match[1] as string), this.expected)) throw new ForbiddenException('invalid management API key');
-    request[ACCESS] = { kind: 'management' };
+    if (match) {
+      if (!timingSafeEqual(digest(match[1] as string), this.expected)) throw new ForbiddenException('invalid management API key');
+      request[ACCESS] = { kind: 'management' };
+      return true;
+    }
+    const allowsSession = this.reflector.getAllAndOverride<boolean | undefined>(ALLOW_PORTAL_SESSION, [context.getHandler(), context.getClass()]) === true;
+    const cookie = cookieValue(request.headers['cookie'], PORTAL_SESSION_COOKIE);
+    if (!allowsSession || cookie === undefined) throw new UnauthorizedException('Authorization: Bearer <management API key> required');
+    const claims = this.sessions.verify(cookie, Date.now());
+    if (!claims) throw new UnauthorizedException('the portal session has expired or is not valid: open the portal link again');
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD' && request.headers[PORTAL_CSRF_HEADER] === undefined) {
+      throw new ForbiddenException(`portal requests that change something must carry the ${PORTAL_CSRF_HEADER} header`);
+    }
+    request[ACCESS] = { kind: 'organization', organizationId: claims.organizationId, sessionId: claims.sid, expiresAt: new Date(claims.exp * 1000).toISOString() };
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import { DirectoryAccessService } from '../access/directory-access.service';
 import { PositionQueryDto, ReadYourWritesService, type HeaderSink, type Positioned } from '../read-model/read-your-writes.service';
 import { DirectoryOverviewService, type DirectoryOverviewView } from './directory-overview.service';
@@ -7,6 +7,7 @@ import { DirectoryOverviewService, type DirectoryOverviewView } from './director
 /** The directory overview, and an organization's directories with theirs (the portal's landing page). */
 @Controller('api/v1')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class DirectoryOverviewController {
   constructor(

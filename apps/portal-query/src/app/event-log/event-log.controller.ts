@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import { DirectoryAccessService } from '../access/directory-access.service';
 import { ReadYourWritesService, type HeaderSink, type Positioned } from '../read-model/read-your-writes.service';
 import { EventLogQueryDto } from './event-log.dto';
@@ -8,6 +8,7 @@ import { EventLogQuery, type EventLogPage } from './event-log.query';
 /** The portal's events tab. */
 @Controller('api/v1/directories/:id/events')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class EventLogController {
   constructor(

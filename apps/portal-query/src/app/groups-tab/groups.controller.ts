@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import { DirectoryAccessService } from '../access/directory-access.service';
 import type { Page } from '../common/keyset-cursor';
 import { ReadYourWritesService, PositionQueryDto, type HeaderSink, type Positioned } from '../read-model/read-your-writes.service';
@@ -11,6 +11,7 @@ import { GroupsQuery, type GroupView } from './groups.query';
 /** The portal's Groups tab and a group's members. */
 @Controller('api/v1/directories/:id/groups')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class GroupsController {
   constructor(

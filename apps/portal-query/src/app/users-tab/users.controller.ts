@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import { DirectoryAccessService } from '../access/directory-access.service';
 import type { Page } from '../common/keyset-cursor';
 import { PositionQueryDto, ReadYourWritesService, type HeaderSink, type Positioned } from '../read-model/read-your-writes.service';
@@ -10,6 +10,7 @@ import { UsersQuery, type UserDetailView, type UserSummaryView } from './users.q
 /** The portal's Users tab. */
 @Controller('api/v1/directories/:id/users')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class UsersController {
   constructor(

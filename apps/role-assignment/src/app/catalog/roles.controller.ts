@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Put, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { PutRolesDto } from './roles.dto';
 import { RolesService, type CatalogView } from './roles.service';
@@ -14,7 +14,9 @@ export class RolesController {
     private readonly organizations: OrganizationsService,
   ) {}
 
+  /** The portal reads it for its role pickers; only the app's backend changes it. */
   @Get()
+  @AllowPortalSession()
   async get(@Access() scope: AccessScope, @Param('orgId', ParseUUIDPipe) orgId: string): Promise<CatalogView> {
     await this.organizations.requireOrganization(scope, orgId);
     return this.roles.catalog(orgId);

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
-import { Access, ManagementAccessGuard, PG_POOL, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, PG_POOL, type AccessScope } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { OrganizationsService } from '../organizations/organizations.service';
 
@@ -23,6 +23,7 @@ export interface UserRolesView {
 /** A user's current roles and why: what has been published on scim.role.events for them. */
 @Controller('api/v1/directories/:id/users/:userId/roles')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 export class UserRolesController {
   constructor(
     private readonly organizations: OrganizationsService,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { Access, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, type AccessScope } from '@scimbridge/service-kit';
 import type { ReplaceRoleMappings } from '../domain/role-mapping.decider';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { PutRoleMappingsDto } from './role-mappings.dto';
@@ -15,6 +15,7 @@ const command = (directoryId: string, body: PutRoleMappingsDto): ReplaceRoleMapp
 /** Group-based role assignment of one directory. */
 @Controller('api/v1/directories/:id/role-mappings')
 @UseGuards(ManagementAccessGuard)
+@AllowPortalSession()
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class RoleMappingsController {
   constructor(

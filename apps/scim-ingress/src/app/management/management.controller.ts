@@ -15,7 +15,7 @@ import {
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
-import { ManagementAccessGuard, SERVICE_CONFIG } from '@scimbridge/service-kit';
+import { Access, AllowPortalSession, ManagementAccessGuard, mayAccessOrganization, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
 import { DirectoryRejection } from '../domain/directory.decider';
 import type { DirectoryRow, TokenRow } from '../persistence/directories.repository';
 import { DirectoriesRepository } from '../persistence/directories.repository';
@@ -45,7 +45,9 @@ interface DirectoryView {
 
 /**
  * Management API of the ingress (`/api/v1`): organizations, directories, their tokens, enable/disable,
- * and the SCIM request log. For the app's own backend and for `npm start`'s demo; never for IdPs.
+ * and the SCIM request log. For the app's own backend and for `npm start`'s demo; never for IdPs. The
+ * routes marked `@AllowPortalSession()` also serve the portal, for its session's organization only
+ * (anything else is 404, as if it did not exist).
  */
 @Controller('api/v1')
 @UseGuards(ManagementAccessGuard)
@@ -65,72 +67,95 @@ export class ManagementController {
   }
 
   @Get('organizations/:orgId')
-  async organization(@Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ id: string; name: string; createdAt: string }> {
-    const org = await this.directories.organization(orgId);
+  @AllowPortalSession()
+  async organization(@Access() scope: AccessScope, @Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ id: string; name: string; createdAt: string }> {
+    const org = mayAccessOrganization(scope, orgId) ? await this.directories.organization(orgId) : undefined;
     if (!org) throw new NotFoundException('organization not found');
     return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString() };
   }
 
   @Get('organizations/:orgId/directories')
-  async listDirectories(@Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ directories: DirectoryView[] }> {
-    if (!(await this.directories.organization(orgId))) throw new NotFoundException('organization not found');
+  @AllowPortalSession()
+  async listDirectories(@Access() scope: AccessScope, @Param('orgId', ParseUUIDPipe) orgId: string): Promise<{ directories: DirectoryView[] }> {
+    if (!mayAccessOrganization(scope, orgId) || !(await this.directories.organization(orgId))) throw new NotFoundException('organization not found');
     return { directories: (await this.directories.directoriesOf(orgId)).map((d) => this.view(d)) };
   }
 
   /** The bearer token is in this response only. */
   @Post('organizations/:orgId/directories')
+  @AllowPortalSession()
   async createDirectory(
+    @Access() scope: AccessScope,
     @Param('orgId', ParseUUIDPipe) orgId: string,
     @Body() body: CreateDirectoryDto,
   ): Promise<DirectoryView & { bearerToken: string; token: TokenView }> {
+    if (!mayAccessOrganization(scope, orgId)) throw new NotFoundException('organization not found');
     const { directory, issued } = await rejections(() => this.directoriesService.createDirectory(orgId, body.provider, body.name ?? null, body.tokenExpiresInDays));
     return { ...this.view(directory), bearerToken: issued.bearerToken, token: tokenView(issued.token) };
   }
 
   @Get('directories/:id/connection')
-  async connection(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView & { tokens: TokenView[] }> {
-    const directory = await rejections(() => this.directoriesService.requireDirectory(id));
+  @AllowPortalSession()
+  async connection(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView & { tokens: TokenView[] }> {
+    const directory = await this.directoryFor(scope, id);
     return { ...this.view(directory), tokens: (await this.directories.tokens(id)).map(tokenView) };
   }
 
   /** Rotation: a new token, valid at once next to the old ones until those are revoked. */
   @Post('directories/:id/tokens')
-  async issueToken(@Param('id', ParseUUIDPipe) id: string, @Body() body: IssueTokenDto): Promise<TokenView & { bearerToken: string }> {
+  @AllowPortalSession()
+  async issueToken(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string, @Body() body: IssueTokenDto): Promise<TokenView & { bearerToken: string }> {
+    await this.directoryFor(scope, id);
     const issued = await rejections(() => this.directoriesService.issueToken(id, body.expiresInDays));
     return { ...tokenView(issued.token), bearerToken: issued.bearerToken };
   }
 
   @Get('directories/:id/tokens')
-  async tokens(@Param('id', ParseUUIDPipe) id: string): Promise<{ tokens: TokenView[] }> {
-    await rejections(() => this.directoriesService.requireDirectory(id));
+  @AllowPortalSession()
+  async tokens(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<{ tokens: TokenView[] }> {
+    await this.directoryFor(scope, id);
     return { tokens: (await this.directories.tokens(id)).map(tokenView) };
   }
 
   @Delete('directories/:id/tokens/:tokenId')
   @HttpCode(204)
-  async revokeToken(@Param('id', ParseUUIDPipe) id: string, @Param('tokenId', ParseUUIDPipe) tokenId: string): Promise<void> {
+  @AllowPortalSession()
+  async revokeToken(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string, @Param('tokenId', ParseUUIDPipe) tokenId: string): Promise<void> {
+    await this.directoryFor(scope, id);
     await rejections(() => this.directoriesService.revokeToken(id, tokenId));
   }
 
   @Post('directories/:id/enable')
   @HttpCode(200)
-  async enable(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+  @AllowPortalSession()
+  async enable(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+    await this.directoryFor(scope, id);
     return this.view(await rejections(() => this.directoriesService.setEnabled(id, true)));
   }
 
   @Post('directories/:id/disable')
   @HttpCode(200)
-  async disable(@Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+  @AllowPortalSession()
+  async disable(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
+    await this.directoryFor(scope, id);
     return this.view(await rejections(() => this.directoriesService.setEnabled(id, false)));
   }
 
   /** The directory's SCIM requests, newest first: method, path, status, latency, events, redacted body. */
   @Get('directories/:id/scim-requests')
-  async scimRequests(@Param('id', ParseUUIDPipe) id: string, @Query() query: RequestLogQueryDto): Promise<{ requests: RequestLogRecord[]; next: string | null }> {
-    await rejections(() => this.directoriesService.requireDirectory(id));
+  @AllowPortalSession()
+  async scimRequests(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string, @Query() query: RequestLogQueryDto): Promise<{ requests: RequestLogRecord[]; next: string | null }> {
+    await this.directoryFor(scope, id);
     const limit = query.limit ?? 100;
     const requests = await this.requestLog.list(id, { limit, ...(query.before ? { before: query.before } : {}) });
     return { requests, next: requests.length === limit ? (requests[requests.length - 1]?.id ?? null) : null };
+  }
+
+  /** The directory, if the caller may see it (404 alike for unknown and foreign ones). */
+  private async directoryFor(scope: AccessScope, id: string): Promise<DirectoryRow> {
+    const directory = await rejections(() => this.directoriesService.requireDirectory(id));
+    if (!mayAccessOrganization(scope, directory.organizationId)) throw new NotFoundException('directory not found');
+    return directory;
   }
 
   private view(d: DirectoryRow): DirectoryView {

@@ -88,6 +88,21 @@ export async function migrateIngressSchema(pool: Pool, schema: string): Promise<
       )`);
     await client.query(`CREATE INDEX IF NOT EXISTS scim_request_log_directory_idx ON ${s}.scim_request_log (directory_id, id DESC)`);
     await client.query(`CREATE INDEX IF NOT EXISTS scim_request_log_received_idx ON ${s}.scim_request_log (received_at)`);
+    // Portal links: credentials to open the portal for one organization (hash only, like tokens). Access
+    // data, not directory state: not event-sourced, and nothing downstream needs to know of them.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.portal_links (
+        id text PRIMARY KEY,
+        organization_id text NOT NULL REFERENCES ${s}.organizations (id),
+        kind text NOT NULL CHECK (kind IN ('shareable', 'embedded')),
+        token_hash bytea NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        session_seconds integer NOT NULL,
+        revoked_at timestamptz,
+        used_at timestamptz
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS portal_links_organization_idx ON ${s}.portal_links (organization_id, created_at DESC)`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
