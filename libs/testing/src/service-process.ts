@@ -11,6 +11,8 @@ export interface ServiceProcess {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
+  /** Its process id (for CPU accounting in benchmarks). */
+  readonly pid: number | undefined;
   /** What the process wrote so far (stdout and stderr), for failure messages. */
   output(): string;
   /** SIGTERM and wait for it to exit (a clean shutdown: it drains what it holds). */
@@ -22,10 +24,14 @@ export interface ServiceProcess {
  * run's PostgreSQL and Kafka: how one app's tests drive another (apps never import apps). Resolves when
  * its /health/ready answers 200.
  */
-export async function startServiceProcess(name: string, env: Record<string, string> = {}, options: { port?: number; readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  env: Record<string, string> = {},
+  options: { port?: number; readyTimeoutMs?: number; /** Node flags before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */ nodeArgs?: readonly string[] } = {},
+): Promise<ServiceProcess> {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not an app name: ${JSON.stringify(name)}`);
   const port = options.port ?? (await randomFreePort());
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
     cwd: workspaceRoot,
     env: {
       ...process.env,
@@ -61,5 +67,5 @@ export async function startServiceProcess(name: string, env: Record<string, stri
     await stop();
     throw error instanceof Error && !error.message.includes(output.slice(-200)) ? new Error(`${error.message}\n--- ${name} output ---\n${output}`) : error;
   }
-  return { name, url, port, output: () => output, stop };
+  return { name, url, port, pid: child.pid, output: () => output, stop };
 }
