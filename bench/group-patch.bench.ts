@@ -21,8 +21,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client as PgClient } from 'pg';
-import { Pool as UndiciPool, type Dispatcher } from 'undici';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
+import { BenchHttp, ms, percentile, say } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -38,30 +38,7 @@ const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-class Http {
-  private readonly pool: UndiciPool;
-  constructor(url: string) {
-    this.pool = new UndiciPool(url, { connections: 32, pipelining: 1 });
-  }
-  async send(method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; body: string }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${auth}`, accept: 'application/scim+json' };
-    if (body !== undefined) headers['content-type'] = 'application/scim+json';
-    const res = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.statusCode, body: await res.body.text() };
-  }
-  async ok<T>(method: string, path: string, auth: string, body?: unknown): Promise<T> {
-    const reply = await this.send(method, path, auth, body);
-    if (reply.status >= 300) throw new Error(`${method} ${path}: ${reply.status} ${reply.body}`);
-    return (reply.body === '' ? undefined : JSON.parse(reply.body)) as T;
-  }
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-}
 
 /** CPU seconds used so far by the process tree under `root` (utime+stime incl. reaped children), from /proc. */
 function treeCpuSeconds(root: number | undefined): number {
@@ -130,7 +107,7 @@ async function main(): Promise<void> {
       // BENCH_INGRESS_NODE_ARGS: node flags for the ingress only, e.g. `--cpu-prof --cpu-prof-dir=tmp/prof`.
       { port, nodeArgs: (process.env['BENCH_INGRESS_NODE_ARGS'] ?? '').split(' ').filter(Boolean) },
     );
-    const http = new Http(ingress.url);
+    const http = new BenchHttp(ingress.url, 'application/scim+json');
     const directory = async (): Promise<Directory> => {
       const org = await http.ok<{ id: string }>('POST', '/api/v1/organizations', KEY, { name: `bench-${Math.random().toString(36).slice(2, 8)}` });
       const dir = await http.ok<{ id: string; endpointUrl: string; bearerToken: string }>('POST', `/api/v1/organizations/${org.id}/directories`, KEY, { provider: 'onelogin' });

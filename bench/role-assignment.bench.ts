@@ -21,9 +21,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client as PgClient } from 'pg';
-import { Pool as UndiciPool, type Dispatcher } from 'undici';
 import { parseEnvelope, Topics, type RoleAssigned } from '@scimbridge/contracts';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
+import { BenchHttp, ms, percentile, say } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -36,35 +36,8 @@ const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-}
 
-class Http {
-  private readonly pool: UndiciPool;
-  constructor(readonly url: string) {
-    this.pool = new UndiciPool(url, { connections: 32 });
-  }
-  async send(method: string, path: string, auth: string, body?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = { authorization: `Bearer ${auth}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.statusCode, body: await res.body.text() };
-  }
-  async ok<T>(method: string, path: string, auth: string, body?: unknown): Promise<T> {
-    const reply = await this.send(method, path, auth, body);
-    if (reply.status >= 300) throw new Error(`${method} ${path}: ${reply.status} ${reply.body}`);
-    return (reply.body === '' ? undefined : JSON.parse(reply.body)) as T;
-  }
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-}
 
 /** What the downstream consumer saw, with the time it saw it. */
 class Downstream {
@@ -162,8 +135,8 @@ async function main(): Promise<void> {
     const port = await randomFreePort();
     ingress = await startServiceProcess('scim-ingress', { ...common, PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: '100000', SCIM_RATE_LIMIT_BURST: '100000', DATABASE_POOL_SIZE: '20' }, { port });
     roles = await startServiceProcess('role-assignment', { ...common, SCIM_INGRESS_URL: ingress.url });
-    const scimHttp = new Http(ingress.url);
-    const rolesHttp = new Http(roles.url);
+    const scimHttp = new BenchHttp(ingress.url);
+    const rolesHttp = new BenchHttp(roles.url);
 
     const org = await scimHttp.ok<{ id: string }>('POST', '/api/v1/organizations', KEY, { name: 'bench' });
     const dir = await scimHttp.ok<{ id: string; endpointUrl: string; bearerToken: string }>('POST', `/api/v1/organizations/${org.id}/directories`, KEY, { provider: 'onelogin' });
