@@ -156,6 +156,44 @@ export class ResourcesRepository {
   }
 
   /**
+   * A group's new row and its membership change as ONE statement (inside the caller's transaction, which
+   * holds the group's lock): the added members must be users of the directory — they are key-share
+   * locked, as `existingUsers` does, so a concurrent user delete waits or is waited for — and only then
+   * are the members inserted/deleted and the row written. Returns the added ids that are not users
+   * (nothing was written then). One round trip instead of three: on this machine each costs the ingress
+   * ~0.15 ms of CPU in socket writes, the largest share of a group PATCH (bench/group-patch.bench.ts).
+   */
+  async updateGroupAndMembers(client: PoolClient, row: ResourceRow, added: readonly string[], removed: readonly string[]): Promise<string[]> {
+    const wanted = [...new Set(added)];
+    const { rows } = await this.guardUnique('Group', () =>
+      client.query<{ ok: boolean; found: string[] }>({
+        name: 'scim_resources_update_group_and_members',
+        text: `WITH found AS (
+                 SELECT u.id FROM scim_resources AS u
+                  WHERE u.directory_id = $1 AND u.resource_type = 'User' AND u.id = ANY($10::text[])
+                    FOR KEY SHARE OF u),
+               ok AS (SELECT (SELECT count(*) FROM found) = cardinality($10::text[]) AS ok),
+               inserted AS (
+                 INSERT INTO group_members (directory_id, group_id, user_id)
+                 SELECT $1, $3, f.id FROM found AS f WHERE (SELECT ok FROM ok)
+                 ON CONFLICT DO NOTHING),
+               deleted AS (
+                 DELETE FROM group_members
+                  WHERE directory_id = $1 AND group_id = $3 AND user_id = ANY($11::text[]) AND (SELECT ok FROM ok)),
+               updated AS (
+                 UPDATE scim_resources SET resource = $4, unknown_attributes = $5, revision = $6, stream_version = $7, updated_at = $8, unique_key = $9
+                  WHERE directory_id = $1 AND resource_type = $2 AND id = $3 AND (SELECT ok FROM ok))
+               SELECT (SELECT ok FROM ok) AS ok, ARRAY(SELECT id FROM found) AS found`,
+        values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource), wanted, removed],
+      }),
+    );
+    const result = rows[0];
+    if (result?.ok) return [];
+    const found = new Set(result?.found ?? []);
+    return wanted.filter((id) => !found.has(id));
+  }
+
+  /**
    * The UPDATE of a resource as a statement to run together with its events (appendWith), applied only
    * if the row is still at the revision and stream version it was read at (optimistic; returns a row
    * when it applied).

@@ -219,15 +219,15 @@ export class ScimWritesService {
         await this.resources.update(tx.client, plan.row);
         return { resource: plan.row.resource, events: [] };
       }
-      if (type === 'Group') {
-        const membership = plan.events.find((e) => e.type === 'GroupMembershipChanged');
-        if (membership) {
-          const { added, removed } = membership.data as { added: string[]; removed: string[] };
-          await this.assertMembersAreUsers(tx, ctx, added);
-          await this.resources.changeMembers(tx.client, ctx.directoryId, id, added, removed);
-        }
+      const membership = type === 'Group' ? plan.events.find((e) => e.type === 'GroupMembershipChanged') : undefined;
+      if (membership) {
+        // Members checked, changed and the row written in one statement (one round trip, not three).
+        const { added, removed } = membership.data as { added: string[]; removed: string[] };
+        const missing = await this.resources.updateGroupAndMembers(tx.client, plan.row, added, removed);
+        if (missing.length > 0) throw notUsersError(missing);
+      } else {
+        await this.resources.update(tx.client, plan.row);
       }
-      await this.resources.update(tx.client, plan.row);
       const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
       return { resource: plan.row.resource, events: await this.append(tx, stream, plan.events, current.streamVersion, causation) };
     }, ctx);
@@ -310,10 +310,7 @@ export class ScimWritesService {
   private async assertMembersAreUsers(tx: EventStoreTransaction, ctx: ScimContext, ids: readonly string[]): Promise<void> {
     const found = await this.resources.existingUsers(tx.client, ctx.directoryId, ids);
     const missing = ids.filter((id) => !found.has(id));
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
-      throw ScimError.invalidValue(`members must be users of this directory; not found: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
-    }
+    if (missing.length > 0) throw notUsersError(missing);
   }
 
   private async append(tx: EventStoreTransaction, streamId: string, events: readonly DecidedEvent[], expectedVersion: number, causation: Causation): Promise<Recorded[]> {
@@ -339,6 +336,11 @@ export class ScimWritesService {
       }
     }
   }
+}
+
+function notUsersError(missing: readonly string[]): ScimError {
+  const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+  return ScimError.invalidValue(`members must be users of this directory; not found: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
 }
 
 function causationOf(ctx: ScimContext): Causation {
