@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const kafka = createKafkaClient(SERVICE_NAME, config.KAFKA_BROKERS, config.LOG_LEVEL, { warn: (m) => say(`kafka: ${m}`), debug: () => undefined });
   try {
     const report = await rebuildReadModels({ pool, kafka, log: { info: say, warn: (m) => say(`warning: ${m}`), error: (m) => say(`error: ${m}`) } });
-    say(`done in ${report.seconds.toFixed(1)} s: generation ${report.previousGeneration} → ${report.generation} (${report.schema}), ${report.replayedMessages} messages replayed in ${report.replaySeconds.toFixed(2)} s`);
+    say(`done in ${report.seconds.toFixed(1)} s: generation ${report.previousGeneration} → ${report.generation} (${report.schema}), ${report.replayedMessages} messages replayed in ${report.replaySeconds.toFixed(2)} s; query indexes and statistics in ${report.indexSeconds.toFixed(2)} s`);
   } finally {
     await pool.end();
   }

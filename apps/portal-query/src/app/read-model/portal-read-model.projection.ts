@@ -29,14 +29,21 @@ export class PortalReadModelProjection implements Projection {
   /** Prepared-statement names are per connection; a generation's own names keep plans per schema. */
   private readonly tag: string;
 
+  /**
+   * `asyncCommit`: only for a generation a rebuild is filling. Its transactions then commit without
+   * waiting for their WAL flush (synchronous_commit off). A crash could lose the last of them while
+   * Kafka already has their offsets, but a generation still 'building' is never read, and the next
+   * rebuild drops it; the switch-over commits synchronously, which flushes everything before it.
+   */
   constructor(
     readonly generation: number,
     readonly schema: string,
     private readonly onApplied?: (events: readonly ProjectedEvent[]) => void,
+    options: { readonly asyncCommit?: boolean } = {},
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema ${schema}`);
     this.name = readModelProjectionName(generation);
-    this.setSearchPath = `SET LOCAL search_path TO "${schema}", public`;
+    this.setSearchPath = `SET LOCAL search_path TO "${schema}", public${options.asyncCommit ? '; SET LOCAL synchronous_commit TO off' : ''}`;
     this.tag = `pq${generation}`;
   }
 

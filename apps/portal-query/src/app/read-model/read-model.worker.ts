@@ -1,14 +1,22 @@
-import { contractsDecoder, ProjectionRunner, type BackgroundWorker, type ProjectionLag, type ProjectionLogger } from '@scimbridge/messaging';
+import { contractsDecoder, ProjectionRunner, type BackgroundWorker, type ProjectedEvent, type ProjectionLag, type ProjectionLogger } from '@scimbridge/messaging';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { SERVICE_SCHEMA } from '../persistence/read-model.schema';
 import { PortalReadModelProjection } from './portal-read-model.projection';
+import { ReadModelStatistics } from './read-model.statistics';
 
 export const SERVICE_NAME = 'portal-query';
 
 export interface CurrentGeneration {
   readonly generation: number;
   readonly schema: string;
+}
+
+export interface ReadModelProjectionOptions {
+  /** After each committed transaction (the service's statistics keeper). */
+  readonly onApplied?: (events: readonly ProjectedEvent[]) => void;
+  /** Only for a generation being built by a rebuild: see PortalReadModelProjection. */
+  readonly asyncCommit?: boolean;
 }
 
 export async function currentGeneration(pool: Pool): Promise<CurrentGeneration> {
@@ -21,8 +29,14 @@ export async function currentGeneration(pool: Pool): Promise<CurrentGeneration> 
 }
 
 /** The runner of one generation's projection (the service and the rebuild build it the same way). */
-export function readModelRunner(pool: Pool, kafka: Kafka, generation: CurrentGeneration, logger?: ProjectionLogger): ProjectionRunner {
-  const projection = new PortalReadModelProjection(generation.generation, generation.schema);
+export function readModelRunner(
+  pool: Pool,
+  kafka: Kafka,
+  generation: CurrentGeneration,
+  logger?: ProjectionLogger,
+  options: ReadModelProjectionOptions = {},
+): ProjectionRunner {
+  const projection = new PortalReadModelProjection(generation.generation, generation.schema, options.onApplied, { asyncCommit: options.asyncCommit ?? false });
   return new ProjectionRunner({
     serviceName: SERVICE_NAME,
     pool,
@@ -46,6 +60,7 @@ export function readModelRunner(pool: Pool, kafka: Kafka, generation: CurrentGen
 export class ReadModelWorker implements BackgroundWorker {
   readonly workerName = 'portal-query read models';
   private runner: ProjectionRunner | undefined;
+  private statistics: ReadModelStatistics | undefined;
   private running: CurrentGeneration | undefined;
   private timer: NodeJS.Timeout | undefined;
   private switching: Promise<void> = Promise.resolve();
@@ -76,7 +91,9 @@ export class ReadModelWorker implements BackgroundWorker {
     clearInterval(this.timer);
     await this.switching.catch(() => undefined);
     await this.runner?.stop();
+    await this.statistics?.stop();
     this.runner = undefined;
+    this.statistics = undefined;
   }
 
   get generation(): CurrentGeneration | undefined {
@@ -98,15 +115,19 @@ export class ReadModelWorker implements BackgroundWorker {
   private async follow(): Promise<void> {
     const current = await currentGeneration(this.pool);
     if (this.running?.generation === current.generation) return;
-    const next = readModelRunner(this.pool, this.kafka, current, this.logger);
+    const statistics = new ReadModelStatistics(this.pool, current.schema, (m) => this.logger.warn(m));
+    const next = readModelRunner(this.pool, this.kafka, current, this.logger, { onApplied: (events) => statistics.noteApplied(events.length) });
     await next.migrate();
     await next.start();
     const previous = this.runner;
+    const previousStatistics = this.statistics;
     this.runner = next;
+    this.statistics = statistics;
     this.running = current;
     if (previous) {
       this.logger.info(`read models switched to generation ${current.generation}`);
       await previous.stop();
     }
+    await previousStatistics?.stop();
   }
 }

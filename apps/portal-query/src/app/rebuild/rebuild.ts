@@ -1,8 +1,9 @@
 import { Topics } from '@scimbridge/contracts';
 import type { ProjectionLogger } from '@scimbridge/messaging';
 import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { createGenerationTables, generationSchema, pointViewsAt, SERVICE_SCHEMA } from '../persistence/read-model.schema';
+import type { Pool, PoolClient } from 'pg';
+import { createGenerationQueryIndexes, createGenerationTables, generationSchema, pointViewsAt, SERVICE_SCHEMA } from '../persistence/read-model.schema';
+import { ReadModelStatistics } from '../read-model/read-model.statistics';
 import { readModelRunner } from '../read-model/read-model.worker';
 
 /*
@@ -31,6 +32,8 @@ export interface RebuildReport {
   readonly replayedMessages: number;
   /** From the replay's consumer running to the topics' ends applied: the catch-up itself. */
   readonly replaySeconds: number;
+  /** After the replay: building the query API's indexes and analysing the tables. */
+  readonly indexSeconds: number;
   /** The whole rebuild, including the consumer group join, stopping it and the switch-over. */
   readonly seconds: number;
 }
@@ -62,11 +65,12 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const schema = generationSchema(generation);
 
     await inTransaction(options.pool, async (sql) => {
-      await createGenerationTables(sql, schema);
+      // The query API's indexes come after the replay (createGenerationQueryIndexes).
+      await createGenerationTables(sql, schema, { deferQueryIndexes: true });
       await sql(`INSERT INTO ${s}.read_model_generations (generation, schema_name, state) VALUES (${generation}, '${schema}', 'building')`);
     });
 
-    const runner = readModelRunner(options.pool, options.kafka, { generation, schema }, log);
+    const runner = readModelRunner(options.pool, options.kafka, { generation, schema }, log, { asyncCommit: true });
     try {
       const admin = options.kafka.admin();
       await admin.connect();
@@ -95,6 +99,20 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         // wait for) and go on from the offsets recorded with the tables; what arrived since is theirs.
         await runner.stop();
       }
+      const indexesStarted = Date.now();
+      await withClient(options.pool, async (client) => {
+        // Sorted builds of the query API's indexes; more sort memory than a session's default.
+        await client.query(`SET maintenance_work_mem TO '256MB'`);
+        try {
+          await createGenerationQueryIndexes((text) => client.query(text), schema);
+        } finally {
+          await client.query('RESET maintenance_work_mem');
+        }
+      });
+      // The fresh tables have no statistics yet: without them the first queries after the switch would
+      // be planned blind (see ReadModelStatistics).
+      await new ReadModelStatistics(options.pool, schema, (m) => log.warn(m)).analyze();
+      const indexSeconds = (Date.now() - indexesStarted) / 1000;
       await inTransaction(options.pool, async (sql) => {
         // Row locks: two switches cannot interleave, and the register and the views change together.
         await sql(`SELECT generation FROM ${s}.read_model_generations WHERE generation IN (${previous}, ${generation}) FOR UPDATE`);
@@ -103,7 +121,15 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         await pointViewsAt(sql, schema);
       });
       log.info(`rebuild: generation ${generation} is current`);
-      return { previousGeneration: previous, generation, schema, replayedMessages: runner.stats.applied + runner.stats.skipped + runner.stats.deadLettered, replaySeconds, seconds: (Date.now() - started) / 1000 };
+      return {
+        previousGeneration: previous,
+        generation,
+        schema,
+        replayedMessages: runner.stats.applied + runner.stats.skipped + runner.stats.deadLettered,
+        replaySeconds,
+        indexSeconds,
+        seconds: (Date.now() - started) / 1000,
+      };
     } catch (error) {
       await options.pool.query(`UPDATE ${s}.read_model_generations SET state = 'failed' WHERE generation = $1 AND state = 'building'`, [generation]).catch(() => undefined);
       throw error;
@@ -111,6 +137,15 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     lockClient.release();
+  }
+}
+
+async function withClient(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await work(client);
+  } finally {
+    client.release();
   }
 }
 

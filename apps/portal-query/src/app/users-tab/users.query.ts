@@ -109,30 +109,44 @@ export class UsersQuery {
       groupParam = param(filter.groupId);
       where.push(`EXISTS (SELECT 1 FROM memberships AS m WHERE m.directory_id = u.directory_id AND m.group_id = ${groupParam} AND m.user_id = u.user_id)`);
     }
-    let total: string;
+    const dir = order === 'asc' ? 'ASC' : 'DESC';
+    const orderBy = `ORDER BY ${column} ${dir}, u.user_id ${dir} LIMIT ${limit + 1}`;
+    // The page is sorted again outside (after the decoration), by the same key as the inner index order.
+    const outerKey = type === 'text' ? 'p.sort_key COLLATE "C"' : `p.sort_key::${type}`;
+    let keyset = '';
+    if (filter.cursor !== undefined) {
+      const after = decodeCursor(filter.cursor, sortKey);
+      keyset = ` AND (${column}, u.user_id) ${order === 'asc' ? '>' : '<'} (${param(after.v)}::${type}, ${param(after.id)})`;
+    }
+    const filtered = where.join(' AND ');
+    const select = `SELECT u.*, (${column})::text AS sort_key FROM users AS u`;
+    let ctes: string;
     let counted = false;
     if (filter.search === undefined && groupParam === undefined) {
       const counter = filter.status === 'active' ? 'users_active' : filter.status === 'inactive' ? 'users_inactive' : 'users_active + users_inactive';
-      total = `SELECT ${counter} AS n FROM directories WHERE directory_id = $1`;
+      ctes = `total AS (SELECT ${counter} AS n FROM directories WHERE directory_id = $1),
+              p AS (${select} WHERE ${filtered}${keyset} ${orderBy})`;
     } else if (filter.search === undefined && filter.status === undefined && groupParam !== undefined) {
-      total = `SELECT member_count AS n FROM groups WHERE directory_id = $1 AND group_id = ${groupParam}`;
+      ctes = `total AS (SELECT member_count AS n FROM groups WHERE directory_id = $1 AND group_id = ${groupParam}),
+              p AS (${select} WHERE ${filtered}${keyset} ${orderBy})`;
     } else {
-      total = `SELECT count(*)::int AS n FROM (SELECT 1 FROM users AS u WHERE ${where.join(' AND ')} LIMIT ${TOTAL_CAP + 1}) AS c`;
+      // The matches are found ONCE (trigram index for a selective search; the covering user-name index,
+      // index-only, for a broad one), at most TOTAL_CAP + 1 of them: their number is the total, and when
+      // that is all of them the page is sorted out of them. Only a capped (broad) search reads its page
+      // by walking the sort key's index instead (the matches then are dense, so the walk stops early).
+      // The two branches are gated on the count (one-time filters): exactly one of them runs.
+      ctes = `matches AS MATERIALIZED (SELECT u.user_id FROM users AS u WHERE ${filtered} LIMIT ${TOTAL_CAP + 1}),
+              total AS (SELECT count(*)::int AS n FROM matches),
+              p AS ((${select} WHERE u.directory_id = $1 AND u.user_id IN (SELECT user_id FROM matches)${keyset} AND (SELECT n FROM total) <= ${TOTAL_CAP} ${orderBy})
+                    UNION ALL
+                    (${select} WHERE ${filtered}${keyset} AND (SELECT n FROM total) > ${TOTAL_CAP} ${orderBy}))`;
       counted = true;
     }
-    if (filter.cursor !== undefined) {
-      const after = decodeCursor(filter.cursor, sortKey);
-      where.push(`(${column}, u.user_id) ${order === 'asc' ? '>' : '<'} (${param(after.v)}::${type}, ${param(after.id)})`);
-    }
-    const dir = order === 'asc' ? 'ASC' : 'DESC';
-    // The page is sorted again outside (after the decoration), by the same key as the inner index order.
-    const outerKey = type === 'text' ? 'p.sort_key COLLATE "C"' : `p.sort_key::${type}`;
     const { rows } = await this.pool.query<Partial<UserDbRow> & { total_n: number | null }>(
-      `WITH total AS (${total})
+      `WITH ${ctes}
        SELECT (SELECT n FROM total) AS total_n, p.*, ${DECORATE}
          FROM (SELECT 1) AS one
-         LEFT JOIN (SELECT u.*, (${column})::text AS sort_key FROM users AS u WHERE ${where.join(' AND ')}
-                     ORDER BY ${column} ${dir}, u.user_id ${dir} LIMIT ${limit + 1}) AS p ON true
+         LEFT JOIN p ON true
         ORDER BY ${outerKey} ${dir}, p.user_id ${dir}`,
       values,
     );

@@ -1,4 +1,5 @@
 import { ReadModelGenerations1764979200000 } from './1764979200000-read-model-generations';
+import { ReadModelTuning1765584000000 } from './1765584000000-read-model-tuning';
 
 /** In order; a shipped migration is never edited: add a new one. */
-export const PORTAL_QUERY_MIGRATIONS = [ReadModelGenerations1764979200000];
+export const PORTAL_QUERY_MIGRATIONS = [ReadModelGenerations1764979200000, ReadModelTuning1765584000000];

@@ -1,0 +1,100 @@
+import type { Pool } from 'pg';
+
+/**
+ * The tables (and columns) whose statistics the query plans depend on: search selectivity, the
+ * directory filter, keyset sort keys, group filters. Not the jsonb documents, whose sampling made an
+ * ANALYZE of 100,000 users take half again as long (autovacuum's own ANALYZE still covers them).
+ */
+const ANALYZED = {
+  users: ['directory_id', 'user_id', 'active', 'search_text', 'user_name_sort', 'display_name_sort', 'created_at', 'updated_at'],
+  groups: ['directory_id', 'group_id', 'search_text', 'display_name_sort'],
+  memberships: ['directory_id', 'group_id', 'user_id'],
+} as const;
+
+export interface StatisticsOptions {
+  /** Changes (applied events) before the first ANALYZE of a generation, and the floor afterwards. */
+  readonly minChanges?: number;
+  /**
+   * Changes, as a fraction of the largest analysed table, before the next ANALYZE. Coarser than
+   * autovacuum's 0.1 (which keeps running on its own schedule): the point is that the plans of a freshly
+   * synced directory have statistics at all, with a handful of ANALYZEs during a 100,000-user sync.
+   */
+  readonly scaleFactor?: number;
+}
+
+/**
+ * Keeps the planner's statistics of one generation's tables current while a sync writes them.
+ *
+ * Autovacuum analyses a table once 10% of it changed, but only when it next visits the database
+ * (autovacuum_naptime, one minute by default): right after an IdP's first sync of 100,000 users the
+ * users table has had no statistics at all for up to that minute, and the planner then guesses a trigram
+ * search is selective and the directory filter too (BitmapAnd over 100,000 directory entries, a bitmap
+ * heap scan of every row for a broad search): searches took 5–20 times longer until autovacuum came. This
+ * analyses as soon as its own (coarser) threshold is crossed, counted from the events the projection
+ * applied, one ANALYZE at a time, outside the projection's transactions.
+ */
+export class ReadModelStatistics {
+  private changes = 0;
+  private threshold: number;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private calibrated = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    private readonly warn: (message: string) => void,
+    private readonly options: StatisticsOptions = {},
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema ${schema}`);
+    this.threshold = options.minChanges ?? 2_000;
+  }
+
+  /** After a projection transaction committed `count` events. */
+  noteApplied(count: number): void {
+    this.changes += count;
+    if (this.stopped || this.running || this.changes < this.threshold) return;
+    this.running = this.check()
+      .catch((error: unknown) => this.warn(`ANALYZE of ${this.schema} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  private async check(): Promise<void> {
+    if (!this.calibrated) {
+      // Tables analysed before this keeper started (e.g. by a rebuild): their size sets the threshold.
+      this.calibrated = true;
+      const analysed = await this.analysedRows();
+      this.threshold = this.thresholdFor(analysed);
+      if (this.changes < this.threshold) return;
+    }
+    await this.analyze();
+  }
+
+  private thresholdFor(analysedRows: number): number {
+    return Math.max(this.options.minChanges ?? 2_000, Math.ceil((this.options.scaleFactor ?? 0.5) * analysedRows));
+  }
+
+  /** The largest analysed table's row count as of its last ANALYZE (0 = never analysed). */
+  private async analysedRows(): Promise<number> {
+    const { rows } = await this.pool.query<{ rows: number }>(
+      `SELECT coalesce(max(greatest(c.reltuples, 0)), 0)::float8 AS rows FROM pg_class AS c WHERE c.oid = ANY($1::regclass[])`,
+      [Object.keys(ANALYZED).map((t) => `"${this.schema}".${t}`)],
+    );
+    return rows[0]?.rows ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** Analyses the generation's tables now; afterwards waits for the next `scaleFactor` of its rows to change. */
+  async analyze(): Promise<void> {
+    const s = `"${this.schema}"`;
+    const tables = Object.entries(ANALYZED);
+    this.changes = 0;
+    await this.pool.query(`ANALYZE ${tables.map(([t, columns]) => `${s}.${t} (${columns.join(', ')})`).join(', ')}`);
+    this.calibrated = true;
+    this.threshold = this.thresholdFor(await this.analysedRows());
+  }
+}
