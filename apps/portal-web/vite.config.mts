@@ -1,32 +1,43 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type ProxyOptions } from 'vite';
+import { API_ROUTES, BACKEND_URL_VARIABLES, DEFAULT_BACKEND_URLS, contentSecurityPolicy, type Backend } from './src/api-routes';
 
 const env = (name: string, fallback: string): string => process.env[name] || fallback;
 
 /** Each backend service serves the paths it owns; the portal reaches them through this proxy. */
-export const backends = {
-  'scim-ingress': env('SCIM_INGRESS_URL', 'http://127.0.0.1:3000'),
-  'role-assignment': env('ROLE_ASSIGNMENT_URL', 'http://127.0.0.1:3001'),
-  'portal-query': env('PORTAL_QUERY_URL', 'http://127.0.0.1:3002'),
-};
+export const backends = Object.fromEntries(
+  (Object.keys(BACKEND_URL_VARIABLES) as Backend[]).map((b) => [b, env(BACKEND_URL_VARIABLES[b], DEFAULT_BACKEND_URLS[b])]),
+) as Record<Backend, string>;
 
-const statusProxy = Object.fromEntries(
-  Object.entries(backends).map(([name, target]) => [
-    `/status/${name}`,
-    { target, changeOrigin: true, rewrite: () => '/health/ready' },
-  ]),
+// Regex keys (starting with `^`) are tried in insertion order, so the table's order holds.
+const apiProxy: Record<string, ProxyOptions> = Object.fromEntries(
+  API_ROUTES.map((route) => [route.pattern, { target: backends[route.backend], changeOrigin: true, xfwd: true }]),
 );
+
+const statusProxy: Record<string, ProxyOptions> = Object.fromEntries(
+  Object.entries(backends).map(([name, target]) => [`/status/${name}`, { target, changeOrigin: true, rewrite: () => '/health/ready' }]),
+);
+
+const proxy = { ...statusProxy, ...apiProxy };
+const port = Number(env('PORTAL_WEB_PORT', '4200'));
+const host = env('PORTAL_WEB_HOST', '127.0.0.1');
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [react()],
-  server: {
-    host: env('PORTAL_WEB_HOST', '127.0.0.1'),
-    port: Number(env('PORTAL_WEB_PORT', '4200')),
+  server: { host, port, strictPort: true, proxy },
+  // The production build as `npm start` serves it: same proxy, plus the CSP (frame-ancestors) nginx sends.
+  preview: {
+    host,
+    port,
     strictPort: true,
-    proxy: statusProxy,
+    proxy,
+    headers: {
+      'Content-Security-Policy': contentSecurityPolicy(process.env['PORTAL_FRAME_ANCESTORS']),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'strict-origin-when-cross-origin',
+    },
   },
-  preview: { port: Number(env('PORTAL_WEB_PORT', '4200')), strictPort: true, proxy: statusProxy },
   build: { outDir: fileURLToPath(new URL('../../dist/portal-web', import.meta.url)), emptyOutDir: true },
 });

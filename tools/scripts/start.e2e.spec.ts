@@ -108,6 +108,9 @@ describe('npm start', () => {
     return { endpointUrl: last('SCIM endpoint URL'), bearerToken: last('SCIM bearer token') };
   }
 
+  const managementKey = (output: string): string => /Management API key\s+(\S+)/.exec(output)?.[1] ?? '';
+  const demoOrganizationId = async (): Promise<string> => (JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as { organizationId: string }).organizationId;
+
   it('brings up PostgreSQL, Kafka, the three services and the portal, and prints their links', async () => {
     stack = await startStack();
     expect(stack.urls['portal']).toBe(`http://127.0.0.1:${ports['PORTAL_WEB_PORT']}`);
@@ -118,6 +121,9 @@ describe('npm start', () => {
     const page = await fetch(`${stack.urls['portal']}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('SCIM configuration portal');
+    // The portal routes /api by path to the service that owns it.
+    const noSession = await fetch(`${stack.urls['portal']}/api/v1/portal-sessions/current`);
+    expect(noSession.status).toBe(401);
     // The portal reaches each service through its proxy.
     const proxied = await fetch(`${stack.urls['portal']}/status/role-assignment`);
     expect(proxied.status).toBe(200);
@@ -135,24 +141,36 @@ describe('npm start', () => {
     firstDemo = demo;
   });
 
-  it('renders the portal in a real browser, with every service reported ready', async () => {
+  it('prints a portal link that opens the demo organization\'s portal in a real browser, on the production build', async () => {
     if (!stack) throw new Error('stack not started');
     if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install Debian's chromium package`);
+    const match = /Portal link \(demo org\)\s+(\S+)/.exec(stack.output());
+    const portalLink = match?.[1] ?? '';
+    expect(portalLink).toMatch(new RegExp(`^${stack.urls['portal']}/open#token=pl_[A-Za-z0-9_-]{43}$`));
+    const demo = demoConnection(stack.output());
     const browser: Browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     try {
       const page = await browser.newPage();
-      await page.goto(`${stack.urls['portal']}/`);
-      await page.getByRole('heading', { name: 'SCIM configuration portal' }).waitFor();
-      for (const service of ['scim-ingress', 'role-assignment', 'portal-query']) {
-        await page.locator(`li[data-service="${service}"][data-state="ready"]`).waitFor({ timeout: 30_000 });
-      }
-      expect(await page.getByRole('radio', { name: 'OneLogin' }).isChecked()).toBe(true);
-      await page.getByRole('radio', { name: 'Okta' }).check();
-      expect(await page.getByRole('radio', { name: 'OneLogin' }).isChecked()).toBe(false);
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      await page.goto(portalLink);
+      await page.getByTestId('organization-name').filter({ hasText: 'Demo Company' }).waitFor({ timeout: 30_000 });
+      // The demo OneLogin directory, with the endpoint URL npm start printed.
+      expect(await page.getByTestId('endpoint-url').inputValue()).toBe(demo.endpointUrl);
+      await page.getByRole('heading', { name: 'Set up OneLogin' }).waitFor();
+      // The first test's request with the printed token reached it: the portal shows the directory connected.
+      await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(root, 'tmp', 'portal-start-e2e.png'), fullPage: true });
+      expect(consoleErrors).toEqual([]);
+      // Served from the build (vite preview), not the dev server.
+      const html = await (await fetch(`${stack.urls['portal']}/`)).text();
+      expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
+      // The demo app's roles catalog, which role pickers offer.
+      const roles = await fetch(`${stack.urls['role-assignment']}/api/v1/organizations/${await demoOrganizationId()}/roles`, { headers: { authorization: `Bearer ${managementKey(stack.output())}` } });
+      expect(((await roles.json()) as { roles: { key: string }[] }).roles.map((r) => r.key)).toEqual(['admin', 'member', 'viewer']);
     } finally {
       await browser.close();
     }

@@ -6,7 +6,11 @@
  * Environment (all optional): SCIMBRIDGE_DATA_DIR, POSTGRES_PORT (5432), KAFKA_PORT (9092),
  * SCIM_INGRESS_PORT (3000), ROLE_ASSIGNMENT_PORT (3001), PORTAL_QUERY_PORT (3002), PORTAL_WEB_PORT (4200),
  * LOG_LEVEL, SCIMBRIDGE_SHOW_LOGS=1 to stream service logs to the terminal. DATABASE_URL / KAFKA_BROKERS
- * point at existing servers instead of starting local ones.
+ * point at existing servers instead of starting local ones. PORTAL_FRAME_ANCESTORS: origins allowed to
+ * embed the portal in an iframe.
+ *
+ * The portal is served as its production build (`vite build` when dist/portal-web is stale, then
+ * `vite preview` with the `/api` proxy), and each start prints a fresh portal link for the demo organization.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -21,6 +25,7 @@ import {
   type Infrastructure,
   type PortChoice,
 } from '@scimbridge/testing';
+import { ensurePortalBuild, portalPreviewArgs } from './portal-web-build';
 
 const root = resolve(__dirname, '../..');
 const dataRoot = resolve(root, process.env['SCIMBRIDGE_DATA_DIR'] ?? '.data');
@@ -132,6 +137,9 @@ async function main(): Promise<void> {
   const choices = [];
   for (const service of services) choices.push(await choosePort(envPort(service.portVar, service.port)));
   const publicUrl = process.env['PUBLIC_URL'] ?? `http://127.0.0.1:${(choices[0] as { port: number }).port}`;
+  // The portal's port first: the ingress puts the portal's URL into the portal links it makes.
+  const webChoice = await choosePort(envPort('PORTAL_WEB_PORT', 4200));
+  const portalUrl = `http://127.0.0.1:${webChoice.port}`;
   for (const [i, service] of services.entries()) {
     const choice = choices[i] as Awaited<ReturnType<typeof choosePort>>;
     describePort(service.name, choice);
@@ -143,19 +151,16 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       MANAGEMENT_API_KEY: managementKey,
       PUBLIC_URL: publicUrl,
+      PORTAL_URL: process.env['PORTAL_URL'] ?? portalUrl,
       // role-assignment and portal-query ask the ingress (it owns organizations and directories).
       SCIM_INGRESS_URL: urls['scim-ingress'] as string,
     });
   }
 
-  const webChoice = await choosePort(envPort('PORTAL_WEB_PORT', 4200));
   describePort('portal-web', webChoice);
-  const portalUrl = `http://127.0.0.1:${webChoice.port}`;
-  launch('portal-web', process.execPath, [
-    join(root, 'node_modules/vite/bin/vite.js'),
-    '--config',
-    'apps/portal-web/vite.config.mts',
-  ], {
+  if (ensurePortalBuild(root)) say('built the portal (dist/portal-web)');
+  if (stopping) return;
+  launch('portal-web', process.execPath, portalPreviewArgs(root), {
     PORTAL_WEB_PORT: String(webChoice.port),
     SCIM_INGRESS_URL: urls['scim-ingress'] as string,
     ROLE_ASSIGNMENT_URL: urls['role-assignment'] as string,
@@ -171,6 +176,9 @@ async function main(): Promise<void> {
 
   const demo = await ensureDemoDirectory(urls['scim-ingress'] as string, managementKey);
   if (stopping) return;
+  await ensureDemoRoles(urls['role-assignment'] as string, managementKey, demo.organizationId);
+  const portalLink = await newPortalLink(urls['scim-ingress'] as string, managementKey, demo.organizationId);
+  if (stopping) return;
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
@@ -178,6 +186,8 @@ async function main(): Promise<void> {
     `scimbridge is up (${seconds} s). Press Ctrl-C to stop; data stays in ${dataRoot}.`,
     '',
     `  SCIM configuration portal  ${portalUrl}/`,
+    `  Portal link (demo org)     ${portalLink}`,
+    '                             (opens the portal as the demo organization\'s IT admin; valid 7 days, new on every start)',
     `  scim-ingress               ${urls['scim-ingress']}   (health: /health, /health/ready)`,
     `  role-assignment            ${urls['role-assignment']}`,
     `  portal-query               ${urls['portal-query']}`,
@@ -217,24 +227,52 @@ interface DemoState {
  * `.data/demo.json` (ids only: the service stores token hashes, so each start issues a fresh token and
  * revokes the previous one instead of keeping a secret on disk).
  */
-async function ensureDemoDirectory(ingressUrl: string, key: string): Promise<{ organizationName: string; endpointUrl: string; bearerToken: string }> {
+/** A management API call as the app's backend makes it. */
+async function managementCall<T>(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} /api/v1${path} answered ${response.status}: ${await response.text()}`);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** The demo app's roles (what group based role assignment can grant), made once: an app's backend owns its catalog. */
+const DEMO_ROLES = [
+  { key: 'admin', displayName: 'Admin', description: 'Full access, including billing and settings' },
+  { key: 'member', displayName: 'Member', description: 'Works with the shared data' },
+  { key: 'viewer', displayName: 'Viewer', description: 'Read-only access' },
+];
+
+async function ensureDemoRoles(roleAssignmentUrl: string, key: string, organizationId: string): Promise<void> {
+  // role-assignment learns organizations from the ingress: retry briefly right after the first start.
+  await waitFor(
+    'the demo roles catalog',
+    async () => {
+      const catalog = await managementCall<{ roles: unknown[] }>(roleAssignmentUrl, key, 'GET', `/organizations/${organizationId}/roles`);
+      if (catalog.roles.length === 0) await managementCall(roleAssignmentUrl, key, 'PUT', `/organizations/${organizationId}/roles`, { roles: DEMO_ROLES });
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
+
+/** A fresh shareable portal link for the demo organization (the ingress keeps only its hash). */
+async function newPortalLink(ingressUrl: string, key: string, organizationId: string): Promise<string> {
+  const link = await managementCall<{ url: string }>(ingressUrl, key, 'POST', `/organizations/${organizationId}/portal-links`, { kind: 'shareable', expiresInDays: 7 });
+  return link.url;
+}
+
+async function ensureDemoDirectory(ingressUrl: string, key: string): Promise<{ organizationId: string; organizationName: string; endpointUrl: string; bearerToken: string }> {
   const file = join(dataRoot, 'demo.json');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${ingressUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} /api/v1${path} answered ${response.status}: ${await response.text()}`);
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  };
+  const call = <T>(method: string, path: string, body?: unknown): Promise<T> => managementCall<T>(ingressUrl, key, method, path, body);
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoState) : undefined;
   if (saved) {
     const issued = await call<{ id: string; bearerToken: string }>('POST', `/directories/${saved.directoryId}/tokens`, {});
     await call('DELETE', `/directories/${saved.directoryId}/tokens/${saved.tokenId}`).catch(() => undefined);
     const connection = await call<{ endpointUrl: string }>('GET', `/directories/${saved.directoryId}/connection`);
     writeFileSync(file, JSON.stringify({ ...saved, tokenId: issued.id }, null, 2), { mode: 0o600 });
-    return { organizationName: saved.organizationName, endpointUrl: connection.endpointUrl, bearerToken: issued.bearerToken };
+    return { organizationId: saved.organizationId, organizationName: saved.organizationName, endpointUrl: connection.endpointUrl, bearerToken: issued.bearerToken };
   }
   const organizationName = 'Demo Company';
   const org = await call<{ id: string }>('POST', '/organizations', { name: organizationName });
@@ -244,7 +282,7 @@ async function ensureDemoDirectory(ingressUrl: string, key: string): Promise<{ o
   });
   const state: DemoState = { organizationId: org.id, organizationName, directoryId: directory.id, tokenId: directory.token.id };
   writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
-  return { organizationName, endpointUrl: directory.endpointUrl, bearerToken: directory.bearerToken };
+  return { organizationId: org.id, organizationName, endpointUrl: directory.endpointUrl, bearerToken: directory.bearerToken };
 }
 
 main().catch(async (error: unknown) => {
