@@ -26,8 +26,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool as UndiciPool, type Dispatcher } from 'undici';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
+import { BenchHttp, ms, percentile, say, type Reply } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -44,38 +44,9 @@ const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:Us
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const DEPARTMENTS = ['Sales', 'Engineering', 'Finance', 'Support', 'Legal'];
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
 const userName = (n: number): string => `user${n.toString().padStart(6, '0')}@bench.example.com`;
 
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-  readonly ms: number;
-}
 
-class Http {
-  private readonly pool: UndiciPool;
-  constructor(readonly url: string) {
-    this.pool = new UndiciPool(url, { connections: 32 });
-  }
-  async send(method: string, path: string, auth: string, body?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = { authorization: `Bearer ${auth}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const started = performance.now();
-    const res = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.statusCode, body: await res.body.text(), ms: performance.now() - started };
-  }
-  async ok<T>(method: string, path: string, auth: string, body?: unknown): Promise<T> {
-    const reply = await this.send(method, path, auth, body);
-    if (reply.status >= 300) throw new Error(`${method} ${path}: ${reply.status} ${reply.body.slice(0, 500)}`);
-    return (reply.body === '' ? undefined : JSON.parse(reply.body)) as T;
-  }
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-}
 
 interface UserItem {
   id: string;
@@ -124,8 +95,8 @@ async function main(): Promise<void> {
     const port = await randomFreePort();
     ingress = await startServiceProcess('scim-ingress', { ...common, PUBLIC_URL: `http://127.0.0.1:${port}`, SCIM_RATE_LIMIT_PER_SECOND: '100000', SCIM_RATE_LIMIT_BURST: '100000', DATABASE_POOL_SIZE: '20' }, { port });
     portal = await startServiceProcess('portal-query', { ...common, SCIM_INGRESS_URL: ingress.url });
-    const scim = new Http(ingress.url);
-    const query = new Http(portal.url);
+    const scim = new BenchHttp(ingress.url);
+    const query = new BenchHttp(portal.url);
 
     const org = await scim.ok<{ id: string }>('POST', '/api/v1/organizations', KEY, { name: 'bench' });
     const dir = await scim.ok<{ id: string; endpointUrl: string; bearerToken: string }>('POST', `/api/v1/organizations/${org.id}/directories`, KEY, { provider: 'onelogin' });

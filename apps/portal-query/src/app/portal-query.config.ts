@@ -1,22 +1,17 @@
 import { Expose, Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { ManagementApiConfig } from '@scimbridge/service-kit';
+import { IsInt, Max, Min } from 'class-validator';
+import { IngressClientConfig } from '@scimbridge/service-kit';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-/** MANAGEMENT_API_KEY (from ManagementApiConfig) is the same key the ingress's management API takes. */
-export class portalQueryConfig extends ManagementApiConfig {
+/**
+ * MANAGEMENT_API_KEY and SCIM_INGRESS_URL come from IngressClientConfig: the ingress owns the SCIM request
+ * log and the tokens, which the overview (last request, token last used, error) and the event log (the
+ * request behind an event) read.
+ */
+export class portalQueryConfig extends IngressClientConfig {
   override PORT = 3002;
-
-  /**
-   * The ingress's management API: it owns the SCIM request log and the tokens, which the overview
-   * (last request, token last used, error) and the event log (the request behind an event) read.
-   */
-  @Expose()
-  @IsString()
-  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'SCIM_INGRESS_URL must be an http(s) URL' })
-  SCIM_INGRESS_URL = 'http://127.0.0.1:3000';
 
   /** How long a call to the ingress may take before the answer goes out without its facts. */
   @Expose()

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Expose } from 'class-transformer';
-import { IsString, MinLength } from 'class-validator';
+import { IsString, Matches, MinLength } from 'class-validator';
 import { BaseServiceConfig, Secret } from '../config/service-config';
 import { SERVICE_CONFIG } from '../tokens';
 import { cookieValue, PORTAL_CSRF_HEADER, PORTAL_SESSION_COOKIE, PortalSessionCodec } from './portal-session';
@@ -24,6 +24,18 @@ export class ManagementApiConfig extends BaseServiceConfig {
   @IsString()
   @MinLength(32, { message: 'MANAGEMENT_API_KEY must be at least 32 characters' })
   MANAGEMENT_API_KEY!: string;
+}
+
+/**
+ * Config of a service that also asks the ingress's management API (it owns organizations, directories,
+ * tokens and the SCIM request log), with the same management key.
+ */
+export class IngressClientConfig extends ManagementApiConfig {
+  /** The ingress's base URL, e.g. http://scim-ingress:3000 (`npm start` sets it). */
+  @Expose()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'SCIM_INGRESS_URL must be an http(s) URL' })
+  SCIM_INGRESS_URL = 'http://127.0.0.1:3000';
 }
 
 /**

@@ -43,5 +43,8 @@ describe('cookies', () => {
   it('writes an http-only, same-site cookie, Secure when asked', () => {
     expect(sessionCookie('t', 3600.7, false)).toBe('scimbridge_portal=t; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax');
     expect(sessionCookie('', -5, true)).toBe('scimbridge_portal=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    // Embedded in another site's page: only over https, where the browser accepts SameSite=None.
+    expect(sessionCookie('t', 60, true, { crossSite: true })).toBe('scimbridge_portal=t; Path=/; Max-Age=60; HttpOnly; SameSite=None; Secure');
+    expect(sessionCookie('t', 60, false, { crossSite: true })).toBe('scimbridge_portal=t; Path=/; Max-Age=60; HttpOnly; SameSite=Lax');
   });
 });

@@ -84,7 +84,13 @@ export function cookieValue(header: string | string[] | undefined, name: string)
   return undefined;
 }
 
-/** The Set-Cookie header value of a session (or of its removal, with maxAgeSeconds 0). */
-export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return [`${PORTAL_SESSION_COOKIE}=${token}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
+/**
+ * The Set-Cookie header value of a session (or of its removal, with maxAgeSeconds 0). `SameSite=Lax`, so
+ * a cross-site form cannot use it; an embedded session served over https is `SameSite=None` instead —
+ * browsers send nothing else to a portal framed by another site's page — and then rests on the
+ * X-Scimbridge-Portal header alone against CSRF.
+ */
+export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean, options: { readonly crossSite?: boolean } = {}): string {
+  const sameSite = secure && options.crossSite === true ? 'SameSite=None' : 'SameSite=Lax';
+  return [`${PORTAL_SESSION_COOKIE}=${token}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, 'HttpOnly', sameSite, ...(secure ? ['Secure'] : [])].join('; ');
 }

@@ -98,7 +98,7 @@ export class PortalLinksService {
    * A session for the link's organization, or why not. An embedded link is used up atomically by the
    * first exchange (a second load of the same URL is refused).
    */
-  async open(token: string, now: Date): Promise<{ session: string; claims: PortalSessionClaims; organization: { id: string; name: string } }> {
+  async open(token: string, now: Date): Promise<{ session: string; claims: PortalSessionClaims; kind: PortalLinkKind; organization: { id: string; name: string } }> {
     const { rows } = await this.pool.query<LinkRow>('SELECT * FROM portal_links WHERE token_hash = $1', [hash(token)]);
     const link = rows[0];
     if (!link) throw new PortalLinkRefused('unknown');
@@ -113,7 +113,7 @@ export class PortalLinksService {
     const organization = await this.directories.organization(link.organization_id);
     if (!organization) throw new PortalLinkRefused('unknown');
     const claims: PortalSessionClaims = { sid: randomUUID(), organizationId: link.organization_id, linkId: link.id, exp: Math.floor(now.getTime() / 1000) + link.session_seconds };
-    return { session: this.sessions.sign(claims), claims, organization: { id: organization.id, name: organization.name } };
+    return { session: this.sessions.sign(claims), claims, kind: link.kind, organization: { id: organization.id, name: organization.name } };
   }
 }
 

@@ -49,8 +49,8 @@ export class PortalSessionsController {
   async open(@Body() body: OpenPortalSessionDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ organization: { id: string; name: string }; expiresAt: string }> {
     try {
       const now = new Date();
-      const { session, claims, organization } = await this.links.open(body.token, now);
-      reply.header('set-cookie', sessionCookie(session, claims.exp - Math.floor(now.getTime() / 1000), this.secureCookies()));
+      const { session, claims, kind, organization } = await this.links.open(body.token, now);
+      reply.header('set-cookie', sessionCookie(session, claims.exp - Math.floor(now.getTime() / 1000), this.secureCookies(), { crossSite: kind === 'embedded' }));
       reply.header('cache-control', 'no-store');
       return { organization, expiresAt: new Date(claims.exp * 1000).toISOString() };
     } catch (error) {
