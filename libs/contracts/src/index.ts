@@ -24,3 +24,6 @@ export * from './event-envelope';
 export * from './stream-ids';
 export * from './resource-state';
 export { EXAMPLES, EXAMPLE_IDS, exampleInput, type EventExample } from './examples';
+
+// The read side of the management API (portal-query's answers, the ingress's request log).
+export * from './portal-api';

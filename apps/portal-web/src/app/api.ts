@@ -3,6 +3,8 @@
  * api-routes.ts). The session is an http-only cookie; every call that changes something carries the
  * CSRF header the services require of cookie-authenticated writes.
  */
+import type { DirectoryOverviewView, EventLogEntryView, ScimRequestLogEntry, UserDetailView, UserSummaryView } from '@scimbridge/contracts';
+
 export const CSRF_HEADER = 'X-Scimbridge-Portal';
 
 export class ApiError extends Error {
@@ -73,7 +75,7 @@ export function query(params: Record<string, string | number | undefined | null>
   return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}`;
 }
 
-// ---- What the services answer (mirrors their controllers; the portal imports no app code). ----
+// ---- What the services answer: the read side's types come from @scimbridge/contracts (the portal imports no app code). ----
 
 export interface SessionView {
   readonly organization: { readonly id: string; readonly name: string };
@@ -103,35 +105,10 @@ export type ConnectionView = DirectoryView & { readonly tokens: readonly TokenVi
 export type CreatedDirectory = DirectoryView & { readonly bearerToken: string; readonly token: TokenView };
 export type IssuedToken = TokenView & { readonly bearerToken: string };
 
-export type DirectoryStatus = 'waiting_for_first_request' | 'connected' | 'error' | 'disabled';
+export type { DirectoryStatus, RequestSummary } from '@scimbridge/contracts';
 
-export interface RequestSummary {
-  readonly at: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly error: string | null;
-}
 
-export interface OverviewView {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly provider: string | null;
-  readonly name: string | null;
-  readonly enabled: boolean;
-  readonly status: DirectoryStatus;
-  readonly createdAt: string | null;
-  readonly counts: { readonly users: number; readonly activeUsers: number; readonly inactiveUsers: number; readonly groups: number };
-  readonly defaultRole: { readonly role: string; readonly appliesTo: string | null } | null;
-  readonly firstSyncAt: string | null;
-  readonly lastSyncAt: string | null;
-  readonly lastEvent: { readonly type: string; readonly at: string } | null;
-  readonly lastRequest: RequestSummary | null;
-  readonly lastError: { readonly at: string; readonly status: number; readonly error: string | null } | null;
-  readonly tokenLastUsedAt: string | null;
-  readonly ingress: string;
-  readonly position: string;
-}
+export type OverviewView = DirectoryOverviewView & { readonly position: string };
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -141,30 +118,9 @@ export interface Page<T> {
   readonly position: string;
 }
 
-export interface UserSummary {
-  readonly id: string;
-  readonly externalId: string | null;
-  readonly userName: string;
-  readonly displayName: string | null;
-  readonly givenName: string | null;
-  readonly familyName: string | null;
-  readonly primaryEmail: string | null;
-  readonly active: boolean;
-  readonly status: 'active' | 'inactive';
-  readonly department: string | null;
-  readonly title: string | null;
-  readonly groups: readonly { readonly id: string; readonly displayName: string }[];
-  readonly roles: readonly { readonly role: string; readonly viaGroupIds: readonly string[] }[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly lastEvent: { readonly type: string; readonly at: string };
-}
+export type UserSummary = UserSummaryView;
 
-export interface UserDetail extends UserSummary {
-  readonly emails: readonly { readonly value: string; readonly type: string | null; readonly primary: boolean }[];
-  readonly attributes: Record<string, unknown>;
-  readonly position: string;
-}
+export type UserDetail = UserDetailView & { readonly position: string };
 
 export interface UserRoles {
   readonly roles: readonly {
@@ -176,40 +132,11 @@ export interface UserRoles {
   }[];
 }
 
-export interface GroupView {
-  readonly id: string;
-  readonly externalId: string | null;
-  readonly displayName: string;
-  readonly memberCount: number;
-  readonly roles: readonly string[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type { GroupView } from '@scimbridge/contracts';
 
-export interface EventEntry {
-  readonly id: string;
-  readonly type: string;
-  readonly topic: string;
-  readonly subject: string;
-  readonly sequence: number;
-  readonly occurredAt: string;
-  readonly data: unknown;
-  readonly request: { readonly requestId: string; readonly method: string; readonly path: string; readonly status: number; readonly receivedAt: string } | null;
-}
+export type EventEntry = EventLogEntryView;
 
-export interface ScimRequestEntry {
-  readonly id: string;
-  readonly requestId: string;
-  readonly receivedAt: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly latencyMs: number;
-  readonly tokenId: string | null;
-  readonly events: readonly { readonly id: string; readonly type: string; readonly streamId: string }[];
-  readonly requestBody: unknown;
-  readonly error: string | null;
-}
+export type ScimRequestEntry = ScimRequestLogEntry;
 
 export interface RoleCatalog {
   readonly roles: readonly { readonly key: string; readonly displayName: string; readonly description: string | null }[];

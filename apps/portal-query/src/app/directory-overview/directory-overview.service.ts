@@ -1,29 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import type { DirectoryOverviewView } from '@scimbridge/contracts';
 import type { DirectoryOverviewRow } from '../persistence/entities';
-import { directoryStatus, isFailure, type DirectoryStatus } from './directory-status';
+import { directoryStatus, isFailure } from './directory-status';
+
 import { IngressClient } from './ingress.client';
 
-export interface DirectoryOverviewView {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly provider: string | null;
-  readonly name: string | null;
-  readonly enabled: boolean;
-  readonly status: DirectoryStatus;
-  readonly createdAt: string | null;
-  readonly counts: { readonly users: number; readonly activeUsers: number; readonly inactiveUsers: number; readonly groups: number };
-  readonly defaultRole: { readonly role: string; readonly appliesTo: string | null } | null;
-  /** Times of the first and latest user/group event: the IdP's successful writes. */
-  readonly firstSyncAt: string | null;
-  readonly lastSyncAt: string | null;
-  readonly lastEvent: { readonly type: string; readonly at: string } | null;
-  /** From the ingress (null when it has none, or did not answer: see `ingress`). */
-  readonly lastRequest: { readonly at: string; readonly method: string; readonly path: string; readonly status: number; readonly error: string | null } | null;
-  readonly lastError: { readonly at: string; readonly status: number; readonly error: string | null } | null;
-  readonly tokenLastUsedAt: string | null;
-  /** `ok`, or why the ingress's facts (lastRequest, lastError, tokenLastUsedAt) are missing. */
-  readonly ingress: string;
-}
+export type { DirectoryOverviewView };
 
 /**
  * The directory overview: identity, counts and sync times from the read model (events); the last SCIM

@@ -1,5 +1,7 @@
-/** What the portal shows as a directory's connection state. */
-export type DirectoryStatus = 'waiting_for_first_request' | 'connected' | 'error' | 'disabled';
+import type { DirectoryStatus } from '@scimbridge/contracts';
+
+/** What the portal shows as a directory's connection state (the type lives in the API contract). */
+export type { DirectoryStatus };
 
 export interface StatusFacts {
   readonly enabled: boolean;

@@ -1,20 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ScimRequestLogEntry } from '@scimbridge/contracts';
 import { SERVICE_CONFIG } from '@scimbridge/service-kit';
 import type { portalQueryConfig } from '../portal-query.config';
 
 /** One entry of the ingress's SCIM request log, as its management API returns it. */
-export interface IngressRequest {
-  readonly id: string;
-  readonly requestId: string;
-  readonly receivedAt: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly latencyMs: number;
-  readonly tokenId: string | null;
-  readonly events: readonly { readonly id: string; readonly type: string; readonly streamId: string }[];
-  readonly error: string | null;
-}
+export type IngressRequest = ScimRequestLogEntry;
 
 export interface IngressToken {
   readonly id: string;

@@ -1,20 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EventLogEntryView } from '@scimbridge/contracts';
 import { PG_POOL } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { IngressClient } from '../directory-overview/ingress.client';
 
-export interface EventLogEntryView {
-  readonly id: string;
-  readonly type: string;
-  readonly topic: string;
-  readonly subject: string;
-  readonly sequence: number;
-  readonly occurredAt: string;
-  readonly data: unknown;
-  /** The SCIM request that caused it (from the ingress's request log); null if none was found. */
-  readonly request: { readonly requestId: string; readonly method: string; readonly path: string; readonly status: number; readonly receivedAt: string } | null;
-}
+export type { EventLogEntryView };
 
 export interface EventLogPage {
   readonly items: readonly EventLogEntryView[];

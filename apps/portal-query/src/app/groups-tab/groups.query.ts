@@ -1,4 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { GroupView } from '@scimbridge/contracts';
 import { PG_POOL } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { containsPattern, decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
@@ -7,16 +8,7 @@ import { TOTAL_CAP } from '../users-tab/users.query';
 import type { Order } from '../users-tab/users.dto';
 import type { GroupSort } from './groups.dto';
 
-export interface GroupView {
-  readonly id: string;
-  readonly externalId: string | null;
-  readonly displayName: string;
-  readonly memberCount: number;
-  /** Roles the directory's role mapping gives this group's members (scim.role-mapping.events). */
-  readonly roles: readonly string[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type { GroupView };
 
 const SORT_COLUMNS: Record<GroupSort, { readonly column: string; readonly type: string }> = {
   displayName: { column: 'g.display_name_sort', type: 'text' },

@@ -1,35 +1,12 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { UserDetailView, UserSummaryView } from '@scimbridge/contracts';
 import { PG_POOL } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { containsPattern, decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
 import type { DirectoryOverviewRow } from '../persistence/entities';
 import type { Order, UserSort } from './users.dto';
 
-export interface UserSummaryView {
-  readonly id: string;
-  readonly externalId: string | null;
-  readonly userName: string;
-  readonly displayName: string | null;
-  readonly givenName: string | null;
-  readonly familyName: string | null;
-  readonly primaryEmail: string | null;
-  readonly active: boolean;
-  readonly status: 'active' | 'inactive';
-  readonly department: string | null;
-  readonly title: string | null;
-  readonly groups: readonly { readonly id: string; readonly displayName: string }[];
-  /** From scim.role.events: the user's effective roles and the groups granting each ([] = default role). */
-  readonly roles: readonly { readonly role: string; readonly viaGroupIds: readonly string[] }[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly lastEvent: { readonly type: string; readonly at: string };
-}
-
-export interface UserDetailView extends UserSummaryView {
-  readonly emails: readonly { readonly value: string; readonly type: string | null; readonly primary: boolean }[];
-  /** The canonical SCIM resource as the IdP's last write left it (no password, no groups). */
-  readonly attributes: Record<string, unknown>;
-}
+export type { UserDetailView, UserSummaryView };
 
 export interface UserListFilter {
   readonly search?: string;
