@@ -7,6 +7,7 @@ export interface RunningService<C extends BaseServiceConfig> {
   readonly config: C;
   /** http://127.0.0.1:<port> */
   readonly url: string;
+  /** Stops it (once: a second call, e.g. an afterAll after a test already closed it, does nothing more). */
   close(): Promise<void>;
 }
 
@@ -29,7 +30,8 @@ export async function startServiceForTest<C extends BaseServiceConfig>(
   // A test that needs to know the port up front (e.g. for PUBLIC_URL) passes PORT; otherwise any free one.
   await app.listen(overrides['PORT'] ? Number(overrides['PORT']) : 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, config, url, close: () => app.close() };
+  let closing: Promise<void> | undefined;
+  return { app, config, url, close: () => (closing ??= app.close()) };
 }
 
 export interface HealthBody {

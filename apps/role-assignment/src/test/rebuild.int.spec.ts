@@ -1,8 +1,11 @@
 import { createKafkaClient, createServicePool, schemaFor } from '@scimbridge/service-kit';
-import { requiredEnv, startServiceForTest, TEST_MANAGEMENT_KEY, waitUntilReady } from '@scimbridge/testing';
+import { Topics } from '@scimbridge/contracts';
+import { requiredEnv, startServiceForTest, TEST_MANAGEMENT_KEY, waitFor, waitUntilReady } from '@scimbridge/testing';
+import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { roleAssignmentEntry, SERVICE_NAME } from '../app/app.module';
 import { rebuildRoleAssignment } from '../app/rebuild/rebuild';
+import { ROLE_GRANTS_PROJECTION } from '../app/role-grants/role-grant.projection';
 import { DirectoryUnderTest, stackForSuite } from './role-assignment.test-support';
 
 /*
@@ -28,6 +31,30 @@ async function snapshot(pool: Pool): Promise<Record<string, unknown[]>> {
 async function storedEventCount(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".events`);
   return rows[0]?.n ?? 0;
+}
+
+/** Waits until the role-grant projection has applied every partition of its topics up to their current end. */
+async function caughtUp(pool: Pool, kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  try {
+    for (const topic of [Topics.directoryEvents, Topics.roleMappingEvents]) {
+      for (const p of await admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  await waitFor('role-assignment to apply everything on its topics', async () => {
+    const { rows } = await pool.query<{ key: string; next: string }>(
+      `SELECT topic || '/' || partition AS key, next_offset::text AS next FROM "${schema}".projection_offsets WHERE projection = $1`,
+      [ROLE_GRANTS_PROJECTION],
+    );
+    const done = new Map(rows.map((r) => [r.key, BigInt(r.next)]));
+    const behind = [...ends].filter(([key, end]) => (done.get(key) ?? 0n) < end);
+    if (behind.length > 0) throw new Error(`behind on ${behind.map(([k]) => k).join(', ')}`);
+  }, { timeoutMs: 120_000, intervalMs: 200 });
+  // Role events appended by that catch-up are published before the service stops (its relay drains).
 }
 
 describe('role-assignment rebuild', () => {
@@ -69,6 +96,10 @@ describe('role-assignment rebuild', () => {
       await expect(rebuildRoleAssignment({ pool, schema, serviceName: SERVICE_NAME, kafka })).rejects.toThrow('stop it first');
       expect(await snapshot(pool)).toEqual(before);
 
+      // Other suites of the run leave events of their own directories on the shared topics (some
+      // synthetic, some produced while no role-assignment ran): the service must have applied all of it,
+      // not just this directory's, or the rebuild rightly publishes what it had not published yet.
+      await caughtUp(pool, kafka);
       await stack.roles.close();
       const eventsBefore = await storedEventCount(pool);
       const roleEventsBefore = d.all().length;
