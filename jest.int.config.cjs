@@ -13,4 +13,9 @@ module.exports = {
   verbose: true,
   // Two cores: the broker, the database and the services under test need the other one.
   maxWorkers: 1,
+  // Exit once the results are written and the globalTeardown has stopped PostgreSQL and Kafka, even if a
+  // suite left a handle open: a suite whose afterAll failed half-way once left a service process behind
+  // and held the CI run for 9 minutes after the last test. Processes a suite leaves are ended by their
+  // watchdogs (libs/testing process-guard) when this process exits.
+  forceExit: true,
 };
