@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { guardProcesses, terminate } from './infra/process-guard';
 import { randomFreePort } from './infra/ports';
+import { TEST_MANAGEMENT_KEY } from './scim-traffic';
 import { waitUntilReady } from './service-app';
 
 const workspaceRoot = resolve(__dirname, '../../..');
@@ -68,4 +69,25 @@ export async function startServiceProcess(
     throw error instanceof Error && !error.message.includes(output.slice(-200)) ? new Error(`${error.message}\n--- ${name} output ---\n${output}`) : error;
   }
   return { name, url, port, pid: child.pid, output: () => output, stop };
+}
+
+/**
+ * The SCIM ingress as its own process for another app's tests: the test management key, PUBLIC_URL where
+ * it really listens (endpoint URLs and Location headers work), 3 partitions, and rate limits far above
+ * what tests send (the limit has its own test).
+ */
+export async function startIngressProcess(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const port = await randomFreePort();
+  return startServiceProcess(
+    'scim-ingress',
+    {
+      MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      SCIM_RATE_LIMIT_PER_SECOND: '100000',
+      SCIM_RATE_LIMIT_BURST: '100000',
+      ...env,
+    },
+    { port },
+  );
 }

@@ -1,10 +1,9 @@
 import {
   createTestDirectory,
   managementCall,
-  randomFreePort,
   scimClient,
   startServiceForTest,
-  startServiceProcess,
+  startIngressProcess,
   TEST_MANAGEMENT_KEY,
   waitUntilReady,
   type HttpResult,
@@ -36,18 +35,7 @@ export interface Stack {
 export function stackForSuite(portalEnv: Record<string, string> = {}): { readonly stack: Stack } {
   let stack: Stack | undefined;
   beforeAll(async () => {
-    const port = await randomFreePort();
-    const ingress = await startServiceProcess(
-      'scim-ingress',
-      {
-        MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY,
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        KAFKA_TOPIC_PARTITIONS: '3',
-        SCIM_RATE_LIMIT_PER_SECOND: '100000',
-        SCIM_RATE_LIMIT_BURST: '100000',
-      },
-      { port },
-    );
+    const ingress = await startIngressProcess();
     const portal = await startServiceForTest(portalQueryEntry, {
       MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY,
       SCIM_INGRESS_URL: ingress.url,

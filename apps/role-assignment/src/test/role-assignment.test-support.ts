@@ -2,10 +2,9 @@ import { Topics, type RoleAssigned, type RoleRevoked } from '@scimbridge/contrac
 import {
   createTestDirectory,
   managementCall,
-  randomFreePort,
   scimClient,
   startServiceForTest,
-  startServiceProcess,
+  startIngressProcess,
   TEST_MANAGEMENT_KEY,
   TopicProbe,
   uniqueId,
@@ -40,18 +39,7 @@ export interface Stack {
 export function stackForSuite(): { readonly stack: Stack } {
   let stack: Stack | undefined;
   beforeAll(async () => {
-    const port = await randomFreePort();
-    const ingress = await startServiceProcess(
-      'scim-ingress',
-      {
-        MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY,
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        KAFKA_TOPIC_PARTITIONS: '3',
-        SCIM_RATE_LIMIT_PER_SECOND: '100000',
-        SCIM_RATE_LIMIT_BURST: '100000',
-      },
-      { port },
-    );
+    const ingress = await startIngressProcess();
     const roles = await startServiceForTest(roleAssignmentEntry, { MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY, SCIM_INGRESS_URL: ingress.url, KAFKA_TOPIC_PARTITIONS: '3' });
     await waitUntilReady(roles.url);
     const roleEvents = new TopicProbe(Topics.roleEvents);
