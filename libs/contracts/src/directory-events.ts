@@ -135,6 +135,61 @@ export interface DirectoryDisabledDataV1 {
 }
 export type DirectoryDisabledV1 = VersionedEvent<'DirectoryDisabled', 1, DirectoryDisabledDataV1>;
 
+/**
+ * The last event of a directory. Before it, every user of the directory got a UserDeprovisioned and every
+ * group a GroupDeleted (so an app that handles those needs nothing else); after it, nothing more comes.
+ */
+export interface DirectoryDeletedDataV1 {
+  readonly directoryId: string;
+  readonly organizationId: string;
+  /** How many users the deletion deprovisioned (each announced by its own UserDeprovisioned). */
+  readonly deprovisionedUsers: number;
+  /** How many groups the deletion deleted (each announced by its own GroupDeleted). */
+  readonly deletedGroups: number;
+}
+export type DirectoryDeletedV1 = VersionedEvent<'DirectoryDeleted', 1, DirectoryDeletedDataV1>;
+
+/*
+ * Full-state resync (`POST /api/v1/directories/{id}/resync`): the current state of every user and group,
+ * on a stream of its own (`directory_resync:{directoryId}:{resyncId}`), between a Started and a Completed.
+ */
+export interface DirectoryResyncStartedDataV1 {
+  readonly directoryId: string;
+  readonly resyncId: string;
+  /** Users and groups the directory had when the resync started (the Completed event has the counts sent). */
+  readonly userCount: number;
+  readonly groupCount: number;
+}
+export type DirectoryResyncStartedV1 = VersionedEvent<'DirectoryResyncStarted', 1, DirectoryResyncStartedDataV1>;
+
+export interface UserResyncedDataV1 extends UserStateV1 {
+  readonly resyncId: string;
+  /**
+   * The `sequence` of the user's own stream (subject `directory_user:…`) this state is as of. If you have
+   * applied a later event of that user, this state is older than what you have: keep yours.
+   */
+  readonly userSequence: number;
+}
+export type UserResyncedV1 = VersionedEvent<'UserResynced', 1, UserResyncedDataV1>;
+
+export interface GroupResyncedDataV1 extends GroupStateV1 {
+  readonly resyncId: string;
+  /** Every member (user ids) at `groupSequence`. */
+  readonly memberIds: readonly string[];
+  /** As `userSequence`, for the group's stream (subject `directory_group:…`). */
+  readonly groupSequence: number;
+}
+export type GroupResyncedV1 = VersionedEvent<'GroupResynced', 1, GroupResyncedDataV1>;
+
+export interface DirectoryResyncCompletedDataV1 {
+  readonly directoryId: string;
+  readonly resyncId: string;
+  /** UserResynced / GroupResynced events this resync sent. */
+  readonly userCount: number;
+  readonly groupCount: number;
+}
+export type DirectoryResyncCompletedV1 = VersionedEvent<'DirectoryResyncCompleted', 1, DirectoryResyncCompletedDataV1>;
+
 // Current shapes: what producers write and what parseEnvelope hands consumers after upcasting.
 export type UserProvisioned = UserProvisionedV1;
 export type UserUpdated = UserUpdatedV1;
@@ -150,6 +205,11 @@ export type DirectoryTokenIssued = DirectoryTokenIssuedV1;
 export type DirectoryTokenRevoked = DirectoryTokenRevokedV1;
 export type DirectoryEnabled = DirectoryEnabledV1;
 export type DirectoryDisabled = DirectoryDisabledV1;
+export type DirectoryDeleted = DirectoryDeletedV1;
+export type DirectoryResyncStarted = DirectoryResyncStartedV1;
+export type UserResynced = UserResyncedV1;
+export type GroupResynced = GroupResyncedV1;
+export type DirectoryResyncCompleted = DirectoryResyncCompletedV1;
 
 export type DirectoryEvent =
   | UserProvisioned
@@ -165,4 +225,9 @@ export type DirectoryEvent =
   | DirectoryTokenIssued
   | DirectoryTokenRevoked
   | DirectoryEnabled
-  | DirectoryDisabled;
+  | DirectoryDisabled
+  | DirectoryDeleted
+  | DirectoryResyncStarted
+  | UserResynced
+  | GroupResynced
+  | DirectoryResyncCompleted;

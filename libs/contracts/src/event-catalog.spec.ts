@@ -19,6 +19,11 @@ const DOCUMENTED_TOPICS: Record<EventType, string> = {
   DirectoryTokenRevoked: 'scim.directory.events',
   DirectoryEnabled: 'scim.directory.events',
   DirectoryDisabled: 'scim.directory.events',
+  DirectoryDeleted: 'scim.directory.events',
+  DirectoryResyncStarted: 'scim.directory.events',
+  UserResynced: 'scim.directory.events',
+  GroupResynced: 'scim.directory.events',
+  DirectoryResyncCompleted: 'scim.directory.events',
   RoleMappingsChanged: 'scim.role-mapping.events',
   RoleAssigned: 'scim.role.events',
   RoleRevoked: 'scim.role.events',
@@ -37,7 +42,7 @@ describe('event catalog', () => {
   it('lists the event types of each topic', () => {
     expect(eventTypesOn(Topics.roleEvents)).toEqual(['RoleAssigned', 'RoleRevoked']);
     expect(eventTypesOn(Topics.roleMappingEvents)).toEqual(['RoleMappingsChanged']);
-    expect(eventTypesOn(Topics.directoryEvents)).toHaveLength(14);
+    expect(eventTypesOn(Topics.directoryEvents)).toHaveLength(19);
   });
 
   it('does not take prototype keys or other names for event types', () => {

@@ -3,6 +3,11 @@ import type { RoleEvent } from './role-events';
 import type { RoleMappingEvent } from './role-mapping-events';
 import {
   DIRECTORY_CREATED_V1_SCHEMA,
+  DIRECTORY_DELETED_V1_SCHEMA,
+  DIRECTORY_RESYNC_COMPLETED_V1_SCHEMA,
+  DIRECTORY_RESYNC_STARTED_V1_SCHEMA,
+  GROUP_RESYNCED_V1_SCHEMA,
+  USER_RESYNCED_V1_SCHEMA,
   DIRECTORY_DISABLED_V1_SCHEMA,
   DIRECTORY_ENABLED_V1_SCHEMA,
   DIRECTORY_TOKEN_ISSUED_V1_SCHEMA,
@@ -61,6 +66,11 @@ export const EVENT_CATALOG: Readonly<Record<EventType, EventCatalogEntry>> = {
   DirectoryTokenRevoked: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_TOKEN_REVOKED_V1_SCHEMA }),
   DirectoryEnabled: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_ENABLED_V1_SCHEMA }),
   DirectoryDisabled: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_DISABLED_V1_SCHEMA }),
+  DirectoryDeleted: entry(Topics.directoryEvents, 'directory', { 1: DIRECTORY_DELETED_V1_SCHEMA }),
+  DirectoryResyncStarted: entry(Topics.directoryEvents, 'resync', { 1: DIRECTORY_RESYNC_STARTED_V1_SCHEMA }),
+  UserResynced: entry(Topics.directoryEvents, 'resync', { 1: USER_RESYNCED_V1_SCHEMA }),
+  GroupResynced: entry(Topics.directoryEvents, 'resync', { 1: GROUP_RESYNCED_V1_SCHEMA }),
+  DirectoryResyncCompleted: entry(Topics.directoryEvents, 'resync', { 1: DIRECTORY_RESYNC_COMPLETED_V1_SCHEMA }),
   RoleMappingsChanged: entry(Topics.roleMappingEvents, 'roleMapping', { 1: ROLE_MAPPINGS_CHANGED_V1_SCHEMA, 2: ROLE_MAPPINGS_CHANGED_V2_SCHEMA }),
   RoleAssigned: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_ASSIGNED_V1_SCHEMA }),
   RoleRevoked: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_REVOKED_V1_SCHEMA }),

@@ -179,4 +179,5 @@ const aggregateIdField = {
   directory: 'directoryId',
   roleMapping: 'directoryId',
   roleGrant: 'userId',
+  resync: 'resyncId',
 } as const;

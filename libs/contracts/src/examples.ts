@@ -125,6 +125,8 @@ const renamedGroupResource = {
 const user = streamIds.user(directoryId, userId);
 const group = streamIds.group(directoryId, groupId);
 const directory = streamIds.directory(directoryId);
+const resyncId = '2d4f6a8c-0e1b-4c3d-9f5e-7a9b1c3d5e7f';
+const resync = streamIds.resync(directoryId, resyncId);
 
 export const EXAMPLES: Readonly<Record<EventType, EventExample>> = {
   DirectoryCreated: {
@@ -292,6 +294,50 @@ export const EXAMPLES: Readonly<Record<EventType, EventExample>> = {
     source: ingress,
     streamId: directory,
     streamVersion: 5,
+  },
+  DirectoryResyncStarted: {
+    id: '8c1e3a5b-7d9f-4b2c-a4e6-0f2b4d6f8a1c',
+    event: { type: 'DirectoryResyncStarted', schemaVersion: 1, data: { directoryId, resyncId, userCount: 1, groupCount: 1 } },
+    metadata: fromManagementApi('2026-03-12T07:00:00.000Z'),
+    source: ingress,
+    streamId: resync,
+    streamVersion: 1,
+  },
+  UserResynced: {
+    id: '4b6d8f0a-2c4e-4a7b-9d1f-3e5a7c9b1d2e',
+    event: { type: 'UserResynced', schemaVersion: 1, data: { ...userSummary, resource: updatedUserResource, resyncId, userSequence: 2 } },
+    metadata: fromManagementApi('2026-03-12T07:00:00.000Z'),
+    source: ingress,
+    streamId: resync,
+    streamVersion: 2,
+  },
+  GroupResynced: {
+    id: '6e8a0c2d-4f6b-4d9e-8b3a-5c7e9f1b3d4a',
+    event: {
+      type: 'GroupResynced',
+      schemaVersion: 1,
+      data: { groupId, externalId: '00g9z8y7x6w5v4u3t2s1', displayName: 'Engineering (all)', resource: renamedGroupResource, resyncId, memberIds: [userId], groupSequence: 3 },
+    },
+    metadata: fromManagementApi('2026-03-12T07:00:00.000Z'),
+    source: ingress,
+    streamId: resync,
+    streamVersion: 3,
+  },
+  DirectoryResyncCompleted: {
+    id: '0a2c4e6f-8b1d-4f3a-b5c7-9d1e3f5a7b9c',
+    event: { type: 'DirectoryResyncCompleted', schemaVersion: 1, data: { directoryId, resyncId, userCount: 1, groupCount: 1 } },
+    metadata: fromManagementApi('2026-03-12T07:00:01.000Z'),
+    source: ingress,
+    streamId: resync,
+    streamVersion: 4,
+  },
+  DirectoryDeleted: {
+    id: '3c5e7a9b-1d3f-4b6a-8c0e-2f4a6c8e0b1d',
+    event: { type: 'DirectoryDeleted', schemaVersion: 1, data: { directoryId, organizationId, deprovisionedUsers: 1, deletedGroups: 0 } },
+    metadata: fromManagementApi('2026-04-01T12:00:00.000Z'),
+    source: ingress,
+    streamId: directory,
+    streamVersion: 6,
   },
 };
 

@@ -2,14 +2,15 @@
  * Event-store stream ids. They are also the envelope's `subject`, so consumers can track `sequence` per
  * stream; the format is part of the public contract and never changes in place.
  */
-export type StreamKind = 'user' | 'group' | 'directory' | 'roleMapping' | 'roleGrant';
+export type StreamKind = 'user' | 'group' | 'directory' | 'roleMapping' | 'roleGrant' | 'resync';
 
 export type ParsedStreamId =
   | { readonly kind: 'user'; readonly directoryId: string; readonly userId: string }
   | { readonly kind: 'group'; readonly directoryId: string; readonly groupId: string }
   | { readonly kind: 'directory'; readonly directoryId: string }
   | { readonly kind: 'roleMapping'; readonly directoryId: string }
-  | { readonly kind: 'roleGrant'; readonly directoryId: string; readonly userId: string };
+  | { readonly kind: 'roleGrant'; readonly directoryId: string; readonly userId: string }
+  | { readonly kind: 'resync'; readonly directoryId: string; readonly resyncId: string };
 
 /** The stream category prefix of each kind, as stored (`directory_user:...`). */
 export const STREAM_PREFIXES: Readonly<Record<StreamKind, string>> = {
@@ -18,6 +19,7 @@ export const STREAM_PREFIXES: Readonly<Record<StreamKind, string>> = {
   directory: 'directory',
   roleMapping: 'role_mapping',
   roleGrant: 'role_grant',
+  resync: 'directory_resync',
 };
 
 const KIND_BY_PREFIX = new Map<string, StreamKind>(
@@ -41,6 +43,9 @@ export const streamIds = {
   roleMapping: (directoryId: string): string => `${STREAM_PREFIXES.roleMapping}:${part('directoryId', directoryId)}`,
   roleGrant: (directoryId: string, userId: string): string =>
     `${STREAM_PREFIXES.roleGrant}:${part('directoryId', directoryId)}:${part('userId', userId)}`,
+  /** One full-state resync of a directory: its Started, every UserResynced/GroupResynced, its Completed. */
+  resync: (directoryId: string, resyncId: string): string =>
+    `${STREAM_PREFIXES.resync}:${part('directoryId', directoryId)}:${part('resyncId', resyncId)}`,
 } as const;
 
 /** The parts of a stream id, or null when it is not one of ours. */
@@ -59,6 +64,8 @@ export function parseStreamId(id: string): ParsedStreamId | null {
       return parts.length === 3 && entityId !== undefined ? { kind, directoryId, userId: entityId } : null;
     case 'group':
       return parts.length === 3 && entityId !== undefined ? { kind, directoryId, groupId: entityId } : null;
+    case 'resync':
+      return parts.length === 3 && entityId !== undefined ? { kind, directoryId, resyncId: entityId } : null;
     default: {
       const unreachable: never = kind;
       return unreachable;
@@ -74,6 +81,8 @@ export function aggregateIdOf(stream: ParsedStreamId): string {
       return stream.userId;
     case 'group':
       return stream.groupId;
+    case 'resync':
+      return stream.resyncId;
     case 'directory':
     case 'roleMapping':
       return stream.directoryId;

@@ -86,6 +86,8 @@ export async function startIngressProcess(env: Record<string, string> = {}): Pro
       KAFKA_TOPIC_PARTITIONS: '3',
       SCIM_RATE_LIMIT_PER_SECOND: '100000',
       SCIM_RATE_LIMIT_BURST: '100000',
+      // A deletion's grace (for in-flight SCIM requests) need not be seconds in a test.
+      DIRECTORY_DELETION_GRACE_MS: '300',
       ...env,
     },
     { port },

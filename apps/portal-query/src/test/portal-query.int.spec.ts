@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
-import { managementCall, startServiceProcess, TEST_MANAGEMENT_KEY, createTestDirectoryIn } from '@scimbridge/testing';
+import { createServicePool } from '@scimbridge/service-kit';
+import { managementCall, requiredEnv, startServiceProcess, TEST_MANAGEMENT_KEY, createTestDirectoryIn } from '@scimbridge/testing';
 import { DirectoryAccessService } from '../app/access/directory-access.service';
 import type { DirectoryOverviewView } from '../app/directory-overview/directory-overview.service';
 import type { EventLogPage } from '../app/event-log/event-log.query';
@@ -323,6 +324,47 @@ describe('portal-query over real SCIM traffic', () => {
     expect((await asPortal(`/organizations/${other.directory.organizationId}/directory-overviews`)).status).toBe(404);
     // Lag is for operators: management key only.
     expect((await asPortal('/projections/lag')).status).toBe(401);
+  });
+
+  it('forgets a deleted directory: 404 everywhere, not listed, and its role events arriving after the deletion do not bring it back', async () => {
+    const gone = await PortalDirectory.create(suite.stack);
+    const roles = await startServiceProcess('role-assignment', { MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY, SCIM_INGRESS_URL: suite.stack.ingress.url, KAFKA_TOPIC_PARTITIONS: '3' });
+    try {
+      const ada = await gone.user('ada@gone.example');
+      await gone.user('bob@gone.example');
+      const eng = await gone.group('Engineering', [ada]);
+      const orgId = gone.directory.organizationId;
+      expect((await managementCall(roles.url, 'PUT', `/organizations/${orgId}/roles`, { roles: [{ key: 'admin', displayName: 'Admin' }] })).status).toBe(200);
+      const mapped = await eventually(
+        () => managementCall(roles.url, 'PUT', `/directories/${gone.id}/role-mappings`, { mappings: [{ groupId: eng, roles: ['admin'] }] }),
+        (r) => r.status === 200,
+        30_000,
+      );
+      expect(mapped.status).toBe(200);
+      await eventually(() => gone.get<Users>(`/users/${ada}`), (r) => (r.body as unknown as UserDetailView).roles?.length === 1, 30_000);
+
+      expect((await managementCall(suite.stack.ingress.url, 'DELETE', `/directories/${gone.id}`)).status).toBe(202);
+      await eventually(() => gone.get(''), (r) => r.status === 404, 30_000);
+      for (const path of ['/users', `/users/${ada}`, '/groups', `/groups/${eng}/members`, '/events']) {
+        expect([path, (await gone.get(path)).status]).toEqual([path, 404]);
+      }
+      expect((await gone.query<{ directories: unknown[] }>(`/organizations/${orgId}/directory-overviews`)).body.directories).toEqual([]);
+      // role-assignment forgets it too; its RoleRevoked (after the user's deprovisioning) came or comes on another topic.
+      await eventually(() => managementCall(roles.url, 'GET', `/directories/${gone.id}/role-mappings`), (r) => r.status === 404, 30_000);
+      const lag = await eventually(() => managementCall<{ total: number }>(suite.stack.portal.url, 'GET', '/projections/lag'), (r) => r.body.total === 0);
+      expect(lag.body.total).toBe(0);
+      expect((await gone.get('')).status).toBe(404);
+      const pool = createServicePool('portal-query', requiredEnv('DATABASE_URL'), 1, () => undefined);
+      const rows = await pool.query<{ n: string }>(
+        `SELECT (SELECT count(*) FROM portal_query.users WHERE directory_id = $1) + (SELECT count(*) FROM portal_query.user_roles WHERE directory_id = $1)
+              + (SELECT count(*) FROM portal_query.event_log WHERE directory_id = $1) AS n`,
+        [gone.id],
+      );
+      await pool.end();
+      expect(rows.rows[0]?.n).toBe('0');
+    } finally {
+      await roles.stop();
+    }
   });
 
   it('reports consumer lag (endpoint and metric)', async () => {

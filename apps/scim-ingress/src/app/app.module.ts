@@ -9,6 +9,7 @@ import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService } from './management/directory.service';
+import { DirectoryDeletions } from './management/directory-deletions';
 import { RELAY_DEAD_LETTER_TOPIC, type DirectoryEventsRelayData } from './relay/directory-events.relay';
 import { PortalLinksController, PortalSessionsController } from './portal/portal.controller';
 import { PortalLinksService } from './portal/portal-links.service';
@@ -91,6 +92,18 @@ export class AppModule {
           useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, grants: TokenGrantCache) => new DirectoryService(store, directories, grants),
         },
         {
+          provide: DirectoryDeletions,
+          inject: [PostgresEventStore, DirectoriesRepository, ResourcesRepository, DirectoryService],
+          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resources: ResourcesRepository, service: DirectoryService) => {
+            const logger = new Logger('DirectoryDeletions');
+            return new DirectoryDeletions(store, directories, resources, service, {
+              graceMs: config.DIRECTORY_DELETION_GRACE_MS,
+              chunk: 500,
+              logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m) },
+            });
+          },
+        },
+        {
           provide: ScimGateway,
           inject: [DirectoriesRepository, RequestLog, TokenGrantCache],
           useFactory: (directories: DirectoriesRepository, requestLog: RequestLog, grants: TokenGrantCache) =>
@@ -139,8 +152,9 @@ export class AppModule {
         },
         {
           provide: BACKGROUND_WORKERS,
-          inject: [STATE_WORKER, RELAY_WORKER],
-          useFactory: (state: BackgroundWorker, relay: BackgroundWorker): BackgroundWorker[] => [state, relay],
+          inject: [STATE_WORKER, RELAY_WORKER, DirectoryDeletions],
+          // Deletions after the state worker: they resume on start, once the tables are migrated.
+          useFactory: (state: BackgroundWorker, relay: BackgroundWorker, deletions: BackgroundWorker): BackgroundWorker[] => [state, relay, deletions],
         },
         BackgroundWorkersHost,
       ],

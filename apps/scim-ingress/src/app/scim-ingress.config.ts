@@ -67,6 +67,18 @@ export class scimIngressConfig extends ManagementApiConfig {
   @Max(60_000)
   SCIM_AUTH_CACHE_MS = 2_000;
 
+  /**
+   * A directory deletion starts deprovisioning this long after it was requested, so SCIM requests
+   * authenticated just before (other replicas cache grants for SCIM_AUTH_CACHE_MS) finish first.
+   * Keep it above SCIM_AUTH_CACHE_MS plus a slow request.
+   */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DIRECTORY_DELETION_GRACE_MS = 5_000;
+
   /** Largest page of a SCIM list (`count` is capped here; ServiceProviderConfig filter.maxResults says so). */
   @Expose()
   @Transform(toInt)

@@ -86,11 +86,12 @@ describe('portal links', () => {
       ['POST', `/directories/${b.directoryId}/tokens`],
       ['DELETE', `/directories/${b.directoryId}/tokens/${b.tokenId}`],
       ['POST', `/directories/${b.directoryId}/disable`],
+      ['DELETE', `/directories/${b.directoryId}`],
       ['POST', `/organizations/${b.organizationId}/directories`],
     ] as const) {
       expect([path, (await asPortal(cookie, method, path, { body: method === 'POST' ? (path.endsWith('/directories') ? { provider: 'okta' } : {}) : undefined })).status]).toEqual([path, 404]);
     }
-    // B's token still works: nothing was revoked or disabled.
+    // B's token still works: nothing was revoked, disabled or deleted.
     expect((await http('GET', `${b.endpointUrl}/Users`, { token: b.token })).status).toBe(200);
   });
 
@@ -108,6 +109,11 @@ describe('portal links', () => {
     // A cross-site form could send the cookie, never this header.
     const forged = await asPortal(cookie, 'POST', `/directories/${a.directoryId}/disable`, { csrf: false });
     expect(forged.status).toBe(403);
+    expect((await asPortal(cookie, 'DELETE', `/directories/${a.directoryId}`, { csrf: false })).status).toBe(403);
+    // With it, the session may delete its own organization's directory.
+    const other = await asPortal(cookie, 'POST', `/organizations/${a.organizationId}/directories`, { body: { provider: 'generic' } });
+    expect((await asPortal(cookie, 'DELETE', `/directories/${String(other.body['id'])}`)).status).toBe(202);
+    expect((await asPortal(cookie, 'GET', `/directories/${String(other.body['id'])}/connection`)).status).toBe(404);
     expect(String(forged.body['message'])).toMatch(/x-scimbridge-portal/);
     // Management-only routes do not take a session at all.
     expect((await asPortal(cookie, 'POST', '/organizations', { body: { name: 'sneaky' } })).status).toBe(401);

@@ -20,12 +20,13 @@ const SUBJECTS: Record<StreamKind, string> = {
   directory: 'directory:<directoryId>',
   roleMapping: 'role_mapping:<directoryId>',
   roleGrant: 'role_grant:<directoryId>:<userId>',
+  resync: 'directory_resync:<directoryId>:<resyncId>',
 };
 
 const TOPIC_INFO: Record<TopicName, { producer: string; about: string }> = {
   [Topics.directoryEvents]: {
     producer: 'scim-ingress',
-    about: 'What the IdP did to users and groups, and the directory’s own lifecycle (creation, tokens, enable/disable).',
+    about: 'What the IdP did to users and groups, the directory’s own lifecycle (creation, tokens, enable/disable, deletion), and full-state resyncs.',
   },
   [Topics.roleMappingEvents]: { producer: 'role-assignment', about: 'Changes to a directory’s group-to-role mappings.' },
   [Topics.roleEvents]: { producer: 'role-assignment', about: 'Effective roles: a user gained or lost a role.' },

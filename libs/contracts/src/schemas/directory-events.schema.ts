@@ -205,3 +205,71 @@ export const DIRECTORY_DISABLED_V1_SCHEMA = eventDataSchema({
   description: 'The directory was disabled: its SCIM endpoint refuses requests until it is enabled again. Users and groups are kept.',
   properties: { directoryId },
 });
+
+const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 0, description });
+const resyncId = nonEmptyString('The resync’s id, as returned by `POST /api/v1/directories/{id}/resync`; also the last part of the subject.');
+const sequence = (description: string): JsonSchema => ({ type: 'integer', minimum: 1, description });
+
+export const DIRECTORY_DELETED_V1_SCHEMA = eventDataSchema({
+  type: 'DirectoryDeleted',
+  version: 1,
+  description:
+    'The directory was deleted (`DELETE /api/v1/directories/{id}`): the last event it ever has. Before it, each of its groups got a GroupDeleted and each of its users a UserDeprovisioned (and role-assignment revoked their roles), so handling those is enough; an app may also drop whatever it still keeps for this directory.',
+  properties: {
+    directoryId,
+    organizationId: nonEmptyString('The organization the directory belonged to.'),
+    deprovisionedUsers: count('Users the deletion deprovisioned.'),
+    deletedGroups: count('Groups the deletion deleted.'),
+  },
+});
+
+export const DIRECTORY_RESYNC_STARTED_V1_SCHEMA = eventDataSchema({
+  type: 'DirectoryResyncStarted',
+  version: 1,
+  description:
+    'A full-state resync began (`POST /api/v1/directories/{id}/resync`): a UserResynced for every user and a GroupResynced for every group follow, then DirectoryResyncCompleted. All on the subject `directory_resync:{directoryId}:{resyncId}`.',
+  properties: {
+    directoryId,
+    resyncId,
+    userCount: count('Users the directory had when the resync started.'),
+    groupCount: count('Groups the directory had when the resync started.'),
+  },
+});
+
+export const USER_RESYNCED_V1_SCHEMA = eventDataSchema({
+  type: 'UserResynced',
+  version: 1,
+  description:
+    'The current state of one user, re-sent by a resync (nothing changed in the directory): upsert it. If you already applied an event of this user with a `sequence` above `userSequence`, yours is newer: keep it.',
+  properties: {
+    ...userState,
+    resyncId,
+    userSequence: sequence('The `sequence` of the user’s stream (subject `directory_user:{directoryId}:{userId}`) this state is as of.'),
+  },
+});
+
+export const GROUP_RESYNCED_V1_SCHEMA = eventDataSchema({
+  type: 'GroupResynced',
+  version: 1,
+  description:
+    'The current state of one group and all its members, re-sent by a resync: upsert it and set its members to `memberIds`, unless you applied a later event of the group (`sequence` above `groupSequence`).',
+  properties: {
+    ...groupState,
+    resyncId,
+    memberIds: idList('Every member of the group (our SCIM user ids).'),
+    groupSequence: sequence('The `sequence` of the group’s stream (subject `directory_group:{directoryId}:{groupId}`) this state is as of.'),
+  },
+});
+
+export const DIRECTORY_RESYNC_COMPLETED_V1_SCHEMA = eventDataSchema({
+  type: 'DirectoryResyncCompleted',
+  version: 1,
+  description:
+    'The resync sent every user and group. Users and groups you keep for this directory that got no UserResynced / GroupResynced in this resync (and no event of their own since it started) are not in the directory any more: drift to repair.',
+  properties: {
+    directoryId,
+    resyncId,
+    userCount: count('UserResynced events this resync sent.'),
+    groupCount: count('GroupResynced events this resync sent.'),
+  },
+});

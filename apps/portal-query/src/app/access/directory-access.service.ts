@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { mayAccessOrganization, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { DirectoryOverviewRow } from '../persistence/entities';
 import type { portalQueryConfig } from '../portal-query.config';
 
@@ -21,7 +21,7 @@ export class DirectoryAccessService {
   /** The directory's overview row, if the read models know it and the caller may see it. */
   async requireDirectory(scope: AccessScope, directoryId: string): Promise<DirectoryOverviewRow> {
     const directory = await this.directories.findOneBy({ directoryId });
-    if (!directory || !mayAccessOrganization(scope, directory.organizationId)) throw new NotFoundException('directory not found');
+    if (!directory || directory.deletedAt !== null || !mayAccessOrganization(scope, directory.organizationId)) throw new NotFoundException('directory not found');
     return directory;
   }
 
@@ -31,7 +31,7 @@ export class DirectoryAccessService {
    */
   async directoriesOf(scope: AccessScope, organizationId: string): Promise<DirectoryOverviewRow[]> {
     if (!mayAccessOrganization(scope, organizationId)) throw new NotFoundException('organization not found');
-    const found = await this.directories.find({ where: { organizationId }, order: { createdAt: 'ASC', directoryId: 'ASC' } });
+    const found = await this.directories.find({ where: { organizationId, deletedAt: IsNull() }, order: { createdAt: 'ASC', directoryId: 'ASC' } });
     if (found.length > 0) return found;
     let status: number;
     try {

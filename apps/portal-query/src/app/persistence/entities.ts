@@ -61,6 +61,10 @@ export class DirectoryOverviewRow {
 
   @Column('text', { name: 'last_event_type', nullable: true })
   lastEventType!: string | null;
+
+  /** Set by DirectoryDeleted: the row stays as a tombstone, and every query treats it as unknown. */
+  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  deletedAt!: Date | null;
 }
 
 /** Users tab: normalised columns plus the IdP's canonical resource (`attributes`) as sent. */

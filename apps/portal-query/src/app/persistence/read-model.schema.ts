@@ -61,7 +61,8 @@ export async function createGenerationTables(sql: Sql, schema: string, options: 
       last_sync_at timestamptz,
       last_event_at timestamptz,
       last_event_id uuid,
-      last_event_type text
+      last_event_type text,
+      deleted_at timestamptz
     )`);
   await sql(`CREATE INDEX ON ${s}.directories (organization_id)`);
   await sql(`

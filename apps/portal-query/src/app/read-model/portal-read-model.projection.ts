@@ -152,6 +152,8 @@ export class PortalReadModelProjection implements Projection {
       text: `INSERT INTO event_log (directory_id, event_id, occurred_at, type, topic, subject, sequence, data)
              SELECT directory_id, event_id, occurred_at, type, topic, subject, sequence, data
                FROM jsonb_to_recordset($1::jsonb) AS r(directory_id uuid, event_id uuid, occurred_at timestamptz, type text, topic text, subject text, sequence int, data jsonb)
+              -- Nothing more is logged for a deleted directory (its last RoleRevoked may come after DirectoryDeleted).
+              WHERE NOT EXISTS (SELECT 1 FROM directories AS d WHERE d.directory_id = r.directory_id AND d.deleted_at IS NOT NULL)
              ON CONFLICT (directory_id, event_id) DO NOTHING`,
       values: [JSON.stringify(rows)],
     });
@@ -183,6 +185,14 @@ export class PortalReadModelProjection implements Projection {
       case 'DirectoryTokenIssued':
       case 'DirectoryTokenRevoked':
         // In the event log only: tokens and their use are the ingress's (see the overview service).
+        return;
+      case 'DirectoryDeleted':
+        return this.deleteDirectory(directoryId, time, tx, delta);
+      case 'DirectoryResyncStarted':
+      case 'UserResynced':
+      case 'GroupResynced':
+      case 'DirectoryResyncCompleted':
+        // In the event log only: a resync re-sends state these tables already have from the same stream.
         return;
       case 'UserProvisioned':
       case 'UserUpdated':
@@ -284,6 +294,25 @@ export class PortalReadModelProjection implements Projection {
         return unreachable;
       }
     }
+  }
+
+  /**
+   * The directory's users, groups, roles and log go; its overview row stays as a tombstone (deleted_at)
+   * so that its events still to come on other topics do not bring it back, and queries answer 404.
+   */
+  private async deleteDirectory(directoryId: string, time: string, tx: PoolClient, delta: OverviewDelta): Promise<void> {
+    for (const table of ['memberships', 'group_roles', 'user_roles', 'users', 'groups', 'event_log'] as const) {
+      await tx.query({ name: `${this.tag}_directory_delete_${table}`, text: `DELETE FROM ${table} WHERE directory_id = $1`, values: [directoryId] });
+    }
+    await tx.query({
+      name: `${this.tag}_directory_tombstone`,
+      text: 'UPDATE directories SET deleted_at = $2, enabled = false, users_active = 0, users_inactive = 0, groups = 0 WHERE directory_id = $1',
+      values: [directoryId, time],
+    });
+    // The counters are zero now: what this batch counted before the deletion must not be added to them.
+    delta.usersActive = 0;
+    delta.usersInactive = 0;
+    delta.groups = 0;
   }
 
   // ── users tab ──────────────────────────────────────────────────────────────────────────────────

@@ -118,6 +118,16 @@ export class RoleGrantProjection implements Projection {
       case 'DirectoryDisabled':
         // A disabled directory stops syncing; its users keep their roles until the IdP says otherwise.
         return undefined;
+      case 'DirectoryResyncStarted':
+      case 'UserResynced':
+      case 'GroupResynced':
+      case 'DirectoryResyncCompleted':
+        // A resync re-sends state this projection already has from the same streams.
+        return undefined;
+      case 'DirectoryDeleted':
+        // Its users were deprovisioned and its groups deleted just before (their roles revoked then);
+        // what is left is the directory's mappings, which a deleted directory no longer needs.
+        return forgetDirectory(tx, directoryId);
       case 'RoleAssigned':
       case 'RoleRevoked':
         throw new Error(`${event.type} is not on the topics this projection reads`);
@@ -127,6 +137,18 @@ export class RoleGrantProjection implements Projection {
       }
     }
   }
+}
+
+/**
+ * After DirectoryDeleted: the directory's rows go, so its mappings and roles answer 404 like an unknown
+ * directory's. Its grants are already revoked (each user's UserDeprovisioned came first); the mapping
+ * stream's version row (mapping_sets) stays with the stream it counts.
+ */
+async function forgetDirectory(tx: PoolClient, directoryId: string): Promise<undefined> {
+  for (const table of ['role_grants', 'group_roles', 'group_members', 'directory_groups', 'directory_users', 'known_directories'] as const) {
+    await tx.query(`DELETE FROM ${table} WHERE directory_id = $1`, [directoryId]);
+  }
+  return undefined;
 }
 
 function users(...userIds: string[]): AffectedUsers {

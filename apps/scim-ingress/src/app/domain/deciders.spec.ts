@@ -100,6 +100,24 @@ describe('directory decider', () => {
   it('refuses commands on a directory that does not exist', () => {
     expect(() => decideDirectory({ kind: 'EnableDirectory' }, INITIAL_DIRECTORY_STATE)).toThrow(DirectoryRejection);
   });
+
+  it('deletes in two steps: requested (private), then DirectoryDeleted; nothing else is allowed in between or after', () => {
+    const counts = { deprovisionedUsers: 2, deletedGroups: 1 };
+    expect(() => decideDirectory({ kind: 'CompleteDeletion', ...counts }, state)).toThrow(/not requested/);
+    const requested = decideDirectory({ kind: 'RequestDeletion' }, state);
+    expect(requested).toEqual([{ type: 'DirectoryDeletionRequested', schemaVersion: 1, data: { directoryId: 'd1' } }]);
+    const deleting = foldDirectory([...created, ...issued, ...requested]);
+    expect(decideDirectory({ kind: 'RequestDeletion' }, deleting)).toEqual([]);
+    for (const command of [{ kind: 'EnableDirectory' }, { kind: 'DisableDirectory' }, { kind: 'RevokeToken', tokenId: 't1' }] as const) {
+      expect(() => decideDirectory(command, deleting)).toThrow(/directory not found/);
+    }
+    const deleted = decideDirectory({ kind: 'CompleteDeletion', ...counts }, deleting);
+    expect(deleted).toEqual([{ type: 'DirectoryDeleted', schemaVersion: 1, data: { directoryId: 'd1', organizationId: 'o1', ...counts } }]);
+    const gone = foldDirectory([...created, ...issued, ...requested, ...deleted]);
+    expect(gone).toEqual({ status: 'deleted', directoryId: 'd1', organizationId: 'o1' });
+    expect(decideDirectory({ kind: 'CompleteDeletion', ...counts }, gone)).toEqual([]);
+    expect(() => decideDirectory({ kind: 'IssueToken', tokenId: 't2', lastFour: 'wxyz', createdAt: '2026-01-02T00:00:00.000Z', expiresAt: null }, gone)).toThrow(DirectoryRejection);
+  });
 });
 
 describe('changedAttributes', () => {

@@ -10,6 +10,7 @@ import {
   type DirectoryEvent,
 } from '../domain/directory.decider';
 import { toNewEvents } from '../domain/event-wrapping';
+import { ORGANIZATION_CREATED } from '../domain/private-events';
 import type { PoolClient } from 'pg';
 import type { TokenGrantCache } from '../http/token-grant-cache';
 import type { DirectoriesRepository, DirectoryRow, OrganizationRow, TokenRow } from '../persistence/directories.repository';
@@ -26,8 +27,6 @@ export function newToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(TOKEN_BYTES).toString('base64url')}`;
 }
 
-/** Private to the ingress: organizations are not part of the public event contract (docs/events.md). */
-export const ORGANIZATION_CREATED = 'OrganizationCreated';
 export const organizationStream = (id: string): string => `organization:${id}`;
 
 export interface IssuedToken {
@@ -103,9 +102,34 @@ export class DirectoryService {
     return row;
   }
 
+  /**
+   * Begins a deletion: from this commit on the directory is gone for IdPs (its tokens stop working) and
+   * for the management API (404); DirectoryDeletions deprovisions its users and groups, then appends
+   * DirectoryDeleted (completeDeletion). Asking again while it runs changes nothing.
+   */
+  async requestDeletion(directoryId: string): Promise<DirectoryRow> {
+    const existing = await this.requireDirectory(directoryId);
+    const at = new Date();
+    const row = await this.execute(directoryId, existing.organizationId, [{ kind: 'RequestDeletion' }], at, (client) =>
+      this.directories.markDeletionRequested(client, directoryId, at),
+    );
+    this.grants.evictDirectory(directoryId);
+    return row;
+  }
+
+  /** The public last event, once every user and group is deprovisioned; also revokes every token. */
+  async completeDeletion(directoryId: string, counts: { readonly deprovisionedUsers: number; readonly deletedGroups: number }): Promise<void> {
+    const progress = await this.directories.deletionProgress(directoryId);
+    if (!progress) throw new DirectoryRejection('not_found', 'no deletion of this directory was requested');
+    const at = new Date();
+    await this.execute(directoryId, progress.organizationId, [{ kind: 'CompleteDeletion', ...counts }], at, (client) => this.directories.markDeleted(client, directoryId, at));
+    this.grants.evictDirectory(directoryId);
+  }
+
+  /** A directory the management API may act on: unknown, deleted and being-deleted ones are not found. */
   async requireDirectory(directoryId: string): Promise<DirectoryRow> {
     const directory = await this.directories.directory(directoryId);
-    if (!directory) throw new DirectoryRejection('not_found', 'directory not found');
+    if (!directory || directory.deletionRequestedAt !== null) throw new DirectoryRejection('not_found', 'directory not found');
     return directory;
   }
 
@@ -130,16 +154,23 @@ export class DirectoryService {
       }
       try {
         return await this.store.withTransaction(async (tx) => {
-          if (state.status !== 'present') throw new DirectoryRejection('not_found', 'directory not found');
-          const row: DirectoryRow = {
-            id: directoryId,
-            organizationId: state.organizationId,
-            provider: state.provider,
-            name: state.name,
-            enabled: state.enabled,
-            streamVersion: history.length + decided.length,
-            createdAt: (await this.directories.directory(directoryId, tx.client))?.createdAt ?? at,
-          };
+          if (state.status === 'absent') throw new DirectoryRejection('not_found', 'directory not found');
+          const stored = await this.directories.directory(directoryId, tx.client);
+          const streamVersion = history.length + decided.length;
+          const row: DirectoryRow =
+            state.status === 'present'
+              ? {
+                  id: directoryId,
+                  organizationId: state.organizationId,
+                  provider: state.provider,
+                  name: state.name,
+                  enabled: state.enabled,
+                  streamVersion,
+                  createdAt: stored?.createdAt ?? at,
+                  deletionRequestedAt: stored?.deletionRequestedAt ?? (state.deleting ? at : null),
+                  deletedAt: null,
+                }
+              : { ...(stored as DirectoryRow), enabled: false, streamVersion, deletedAt: stored?.deletedAt ?? at };
           if (decided.length === 0) return row;
           await this.directories.upsertDirectory(tx.client, row);
           await alsoInTransaction(tx.client);

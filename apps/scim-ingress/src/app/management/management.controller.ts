@@ -22,6 +22,7 @@ import { DirectoriesRepository } from '../persistence/directories.repository';
 import { RequestLog, type RequestLogRecord } from '../persistence/request-log';
 import type { scimIngressConfig } from '../scim-ingress.config';
 import { DirectoryService } from './directory.service';
+import { DirectoryDeletions } from './directory-deletions';
 import { CreateDirectoryDto, CreateOrganizationDto, IssueTokenDto, RequestLogQueryDto } from './management.dto';
 
 interface TokenView {
@@ -55,6 +56,7 @@ interface DirectoryView {
 export class ManagementController {
   constructor(
     private readonly directoriesService: DirectoryService,
+    private readonly deletions: DirectoryDeletions,
     private readonly directories: DirectoriesRepository,
     private readonly requestLog: RequestLog,
     @Inject(SERVICE_CONFIG) private readonly config: scimIngressConfig,
@@ -139,6 +141,22 @@ export class ManagementController {
   async disable(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<DirectoryView> {
     await this.directoryFor(scope, id);
     return this.view(await rejections(() => this.directoriesService.setEnabled(id, false)));
+  }
+
+  /**
+   * Deletes the directory. At once: its tokens stop working and it is 404 here and in the portal. In the
+   * background (202): each group gets GroupDeleted and each user UserDeprovisioned — so the app removes
+   * them and role-assignment revokes their roles — then DirectoryDeleted, the directory's last event.
+   * Not undoable; the IdP's next request gets 401.
+   */
+  @Delete('directories/:id')
+  @HttpCode(202)
+  @AllowPortalSession()
+  async deleteDirectory(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<{ id: string; status: 'deleting' }> {
+    await this.directoryFor(scope, id);
+    await rejections(() => this.directoriesService.requestDeletion(id));
+    void this.deletions.run(id);
+    return { id, status: 'deleting' };
   }
 
   /** The directory's SCIM requests, newest first: method, path, status, latency, events, redacted body. */

@@ -16,6 +16,19 @@ export interface DirectoryRow {
   readonly enabled: boolean;
   readonly streamVersion: number;
   readonly createdAt: Date;
+  /** Set when a deletion began: from then on the directory is gone for IdPs and the management API. */
+  readonly deletionRequestedAt: Date | null;
+  /** Set when the deletion finished (DirectoryDeleted). */
+  readonly deletedAt: Date | null;
+}
+
+/** A deletion's progress: what it deprovisioned so far (it may have been resumed after a restart). */
+export interface DeletionProgress {
+  readonly directoryId: string;
+  readonly organizationId: string;
+  readonly requestedAt: Date;
+  readonly deprovisionedUsers: number;
+  readonly deletedGroups: number;
 }
 
 export interface TokenRow {
@@ -69,9 +82,10 @@ export class DirectoriesRepository {
     return rows[0] ? directoryFromRow(rows[0]) : undefined;
   }
 
+  /** The organization's directories, without those being deleted or deleted. */
   async directoriesOf(organizationId: string): Promise<DirectoryRow[]> {
     const { rows } = await this.pool.query<DirectoryDbRow>(
-      `SELECT ${DIRECTORY_COLUMNS} FROM directories WHERE organization_id = $1 ORDER BY created_at, id`,
+      `SELECT ${DIRECTORY_COLUMNS} FROM directories WHERE organization_id = $1 AND deletion_requested_at IS NULL ORDER BY created_at, id`,
       [organizationId],
     );
     return rows.map(directoryFromRow);
@@ -108,7 +122,7 @@ export class DirectoriesRepository {
     const { rows } = await this.pool.query<GrantDbRow>(
       `SELECT t.id, t.token_hash, t.directory_id, d.organization_id, d.provider, d.enabled, t.expires_at, t.revoked_at, t.last_used_at
          FROM directory_tokens t JOIN directories d ON d.id = t.directory_id
-        WHERE t.token_hash = $1`,
+        WHERE t.token_hash = $1 AND d.deletion_requested_at IS NULL`,
       [tokenHash],
     );
     const r = rows[0];
@@ -126,6 +140,35 @@ export class DirectoriesRepository {
     };
   }
 
+  async markDeletionRequested(client: PoolClient, directoryId: string, at: Date): Promise<void> {
+    await client.query('UPDATE directories SET deletion_requested_at = $2 WHERE id = $1 AND deletion_requested_at IS NULL', [directoryId, at]);
+  }
+
+  /** Deletions begun and not finished: to resume after a restart. */
+  async unfinishedDeletions(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM directories WHERE deletion_requested_at IS NOT NULL AND deleted_at IS NULL ORDER BY deletion_requested_at');
+    return rows.map((r) => r.id);
+  }
+
+  async deletionProgress(directoryId: string, db: Db = this.pool): Promise<DeletionProgress | undefined> {
+    const { rows } = await db.query<{ id: string; organization_id: string; deletion_requested_at: Date; deprovisioned_users: number; deleted_groups: number }>(
+      'SELECT id, organization_id, deletion_requested_at, deprovisioned_users, deleted_groups FROM directories WHERE id = $1 AND deletion_requested_at IS NOT NULL',
+      [directoryId],
+    );
+    const r = rows[0];
+    return r ? { directoryId: r.id, organizationId: r.organization_id, requestedAt: r.deletion_requested_at, deprovisionedUsers: r.deprovisioned_users, deletedGroups: r.deleted_groups } : undefined;
+  }
+
+  async countDeprovisioned(client: PoolClient, directoryId: string, users: number, groups: number): Promise<void> {
+    await client.query('UPDATE directories SET deprovisioned_users = deprovisioned_users + $2, deleted_groups = deleted_groups + $3 WHERE id = $1', [directoryId, users, groups]);
+  }
+
+  /** The deletion's end: no token of the directory works again. */
+  async markDeleted(client: PoolClient, directoryId: string, at: Date): Promise<void> {
+    await client.query('UPDATE directories SET deleted_at = $2, enabled = false WHERE id = $1', [directoryId, at]);
+    await client.query('UPDATE directory_tokens SET revoked_at = $2 WHERE directory_id = $1 AND revoked_at IS NULL', [directoryId, at]);
+  }
+
   /** Bookkeeping, not state: last-used times are not events (they would flood the stream). */
   async touchTokens(ids: readonly string[], at: Date): Promise<void> {
     if (ids.length === 0) return;
@@ -133,7 +176,7 @@ export class DirectoriesRepository {
   }
 }
 
-const DIRECTORY_COLUMNS = 'id, organization_id, provider, name, enabled, stream_version, created_at';
+const DIRECTORY_COLUMNS = 'id, organization_id, provider, name, enabled, stream_version, created_at, deletion_requested_at, deleted_at';
 
 interface DirectoryDbRow {
   id: string;
@@ -143,6 +186,8 @@ interface DirectoryDbRow {
   enabled: boolean;
   stream_version: number;
   created_at: Date;
+  deletion_requested_at: Date | null;
+  deleted_at: Date | null;
 }
 
 interface TokenDbRow {
@@ -176,5 +221,7 @@ function directoryFromRow(r: DirectoryDbRow): DirectoryRow {
     enabled: r.enabled,
     streamVersion: r.stream_version,
     createdAt: r.created_at,
+    deletionRequestedAt: r.deletion_requested_at,
+    deletedAt: r.deleted_at,
   };
 }

@@ -29,6 +29,12 @@ export async function migrateIngressSchema(pool: Pool, schema: string): Promise<
         created_at timestamptz NOT NULL
       )`);
     await client.query(`CREATE INDEX IF NOT EXISTS directories_organization_idx ON ${s}.directories (organization_id)`);
+    // Deletion (DirectoryDeletionRequested → background deprovisioning → DirectoryDeleted): the row
+    // stays, so the id stays unusable and an unfinished deletion can be resumed after a restart.
+    await client.query(`ALTER TABLE ${s}.directories ADD COLUMN IF NOT EXISTS deletion_requested_at timestamptz`);
+    await client.query(`ALTER TABLE ${s}.directories ADD COLUMN IF NOT EXISTS deleted_at timestamptz`);
+    await client.query(`ALTER TABLE ${s}.directories ADD COLUMN IF NOT EXISTS deprovisioned_users integer NOT NULL DEFAULT 0`);
+    await client.query(`ALTER TABLE ${s}.directories ADD COLUMN IF NOT EXISTS deleted_groups integer NOT NULL DEFAULT 0`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${s}.directory_tokens (
         id text PRIMARY KEY,

@@ -97,6 +97,39 @@ export class ResourcesRepository {
     await client.query({ name: 'scim_resources_queue', text: `SELECT ${QUEUE_LOCK}`, values: [directoryId, type, id] });
   }
 
+  /** Up to `limit` ids of the directory's resources of one type, unlocked (a bulk job's next chunk). */
+  async someIds(directoryId: string, type: ResourceType, limit: number, db: Db = this.pool): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 ORDER BY id LIMIT $3', [
+      directoryId,
+      type,
+      limit,
+    ]);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * `lock` for many resources of one type: queued on each (in id order, so two bulk jobs do not
+   * deadlock each other), then the rows that still exist, locked. Call before the transaction's first
+   * write, as `lock` requires.
+   */
+  async lockMany(client: PoolClient, directoryId: string, type: ResourceType, ids: readonly string[]): Promise<ResourceRow[]> {
+    if (ids.length === 0) return [];
+    await client.query(`SELECT count(${QUEUE_LOCK.replace('$3', 'q.id')}) FROM (SELECT id FROM unnest($3::text[]) AS id ORDER BY id) AS q`, [directoryId, type, ids]);
+    const { rows } = await client.query<Row>(
+      `SELECT ${COLUMNS} FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = ANY($3::text[]) ORDER BY id FOR UPDATE`,
+      [directoryId, type, ids],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Deletes resources of one type with every membership they are part of. */
+  async deleteMany(client: PoolClient, directoryId: string, type: ResourceType, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await client.query('DELETE FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = ANY($3::text[])', [directoryId, type, ids]);
+    const column = type === 'Group' ? 'group_id' : 'user_id';
+    await client.query(`DELETE FROM group_members WHERE directory_id = $1 AND ${column} = ANY($2::text[])`, [directoryId, ids]);
+  }
+
   async insert(client: PoolClient, row: ResourceRow): Promise<void> {
     const { text, values } = this.insertStatement(row);
     await this.guardUnique(row.resourceType, () => client.query(text, [...values]));

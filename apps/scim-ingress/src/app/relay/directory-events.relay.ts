@@ -1,17 +1,17 @@
 import { OutboxRelay, PostgresEventStore, type RecordedEvent, type RelayMessage } from '@scimbridge/event-store';
 import { contractsMessageMapper, type ThreadWorkerFactory } from '@scimbridge/messaging';
 import { createKafkaClient, createServicePool, schemaFor } from '@scimbridge/service-kit';
-import { ORGANIZATION_CREATED } from '../management/directory.service';
+import { isIngressPrivateEvent } from '../domain/private-events';
 
 /** Stored events that cannot become a valid public message land here, with the reason (never dropped). */
 export const RELAY_DEAD_LETTER_TOPIC = 'scim-ingress.relay.dlq';
 /** Events reach Kafka at most this much later, in fewer and larger produce requests. */
 const RELAY_COALESCE_MS = 50;
 
-/** Public events go to their topic; the ingress-private organization events stay in its store. */
+/** Public events go to their topic; the ingress-private ones (organizations, deletion requests) stay in its store. */
 export function ingressMessageMapper(serviceName: string): (event: RecordedEvent) => RelayMessage | null {
   const publicMapper = contractsMessageMapper(serviceName);
-  return (event) => (event.type === ORGANIZATION_CREATED ? null : publicMapper(event));
+  return (event) => (isIngressPrivateEvent(event.type) ? null : publicMapper(event));
 }
 
 /** What the relay's thread needs to build its own connections (plain data: structured-cloned). */

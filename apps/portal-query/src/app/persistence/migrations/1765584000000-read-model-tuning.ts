@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { generationSchemas } from './generation-schemas';
 import { USERS_GIN_PENDING_LIST_KB, USERS_NAME_INDEX } from '../read-model.schema';
 
 /** The automatic name PostgreSQL gave the users' userName sort index of the first shape. */
@@ -34,11 +35,4 @@ export class ReadModelTuning1765584000000 implements MigrationInterface {
       await runner.query(`ALTER TABLE "${schema}".projection_positions RESET (fillfactor)`);
     }
   }
-}
-
-async function generationSchemas(runner: QueryRunner): Promise<string[]> {
-  const rows = (await runner.query(
-    `SELECT g.schema_name FROM read_model_generations AS g JOIN pg_namespace AS n ON n.nspname = g.schema_name ORDER BY g.generation`,
-  )) as { schema_name: string }[];
-  return rows.map((r) => r.schema_name);
 }
