@@ -1,4 +1,5 @@
 import react from '@vitejs/plugin-react';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type ProxyOptions } from 'vite';
 import { API_ROUTES, BACKEND_URL_VARIABLES, DEFAULT_BACKEND_URLS, contentSecurityPolicy, type Backend } from './src/api-routes';
@@ -10,9 +11,23 @@ export const backends = Object.fromEntries(
   (Object.keys(BACKEND_URL_VARIABLES) as Backend[]).map((b) => [b, env(BACKEND_URL_VARIABLES[b], DEFAULT_BACKEND_URLS[b])]),
 ) as Record<Backend, string>;
 
-// Regex keys (starting with `^`) are tried in insertion order, so the table's order holds.
+// Regex keys (starting with `^`) are tried in insertion order, so the table's order holds. Vite matches
+// by path only, so a route's by-method backend re-targets the request inside its proxy.
 const apiProxy: Record<string, ProxyOptions> = Object.fromEntries(
-  API_ROUTES.map((route) => [route.pattern, { target: backends[route.backend], changeOrigin: true, xfwd: true }]),
+  API_ROUTES.map((route) => {
+    const options: ProxyOptions = { target: backends[route.backend], changeOrigin: true, xfwd: true };
+    const byMethod = route.byMethod;
+    if (byMethod) {
+      options.configure = (proxy) => {
+        const web = proxy.web.bind(proxy);
+        // Vite calls `proxy.web(req, res, options)` on this instance for every request of the route.
+        const routed = (req: IncomingMessage, res: ServerResponse, opts: ProxyOptions = {}): void =>
+          web(req, res, byMethod.methods.includes((req.method ?? 'GET').toUpperCase()) ? { ...opts, target: backends[byMethod.backend] } : opts);
+        Object.defineProperty(proxy, 'web', { value: routed });
+      };
+    }
+    return [route.pattern, options];
+  }),
 );
 
 const statusProxy: Record<string, ProxyOptions> = Object.fromEntries(

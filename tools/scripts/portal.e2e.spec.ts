@@ -342,6 +342,26 @@ describe('SCIM configuration portal (browser)', () => {
         expect(consoleErrors).toEqual([]);
         // Live updates are polling once a second: the user showed up well within a few seconds.
         expect(userLatencyMs).toBeLessThan(5_000);
+
+        // 12. Delete the directory: explained, confirmed by typing, then back to the provider choice.
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.getByRole('tab', { name: 'Configuration' }).click();
+        await page.getByRole('button', { name: 'Delete directory' }).click();
+        const dialog = page.getByRole('alertdialog');
+        await dialog.getByText(/1 synced user is deprovisioned in this app/).waitFor();
+        await dialog.getByText(/1 synced group is removed/).waitFor();
+        expect(await dialog.getByRole('button', { name: 'Delete directory' }).isDisabled()).toBe(true);
+        await dialog.getByLabel('Type delete to confirm').fill('delete');
+        await shot(page, '12-delete-confirmation');
+        await dialog.getByRole('button', { name: 'Delete directory' }).click();
+        await page.getByTestId('directory-deleted').getByText(/OneLogin directory was deleted/).waitFor({ timeout: 10_000 });
+        await page.getByRole('heading', { name: 'Choose your directory provider' }).waitFor();
+        // (The token was revoked in step 9; the directory itself is now unknown to the management API.)
+        const directoryId = new URL(endpointUrl).pathname.split('/')[2] as string;
+        expect((await managementCall(ingress.url, 'GET', `/directories/${directoryId}/connection`)).status).toBe(404);
+        await shot(page, '13-directory-deleted');
+        // A poll of the deleted directory that was already on its way may be answered 404; nothing else.
+        expect(consoleErrors.filter((e) => !/status of 404 \(Not Found\)/.test(e))).toEqual([]);
       } catch (error) {
         await shot(page, 'failure-scenario').catch(() => undefined);
         throw error;

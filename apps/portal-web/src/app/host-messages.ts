@@ -9,6 +9,7 @@ export type HostMessage =
   | { readonly type: 'loaded'; readonly organizationId: string }
   | { readonly type: 'directory.enabled'; readonly directoryId: string }
   | { readonly type: 'directory.disabled'; readonly directoryId: string }
+  | { readonly type: 'directory.deleted'; readonly directoryId: string }
   | { readonly type: 'session.expiring'; readonly expiresAt: string }
   | { readonly type: 'session.expired' };
 

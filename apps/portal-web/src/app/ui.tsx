@@ -196,7 +196,24 @@ export function SidePanel({ title, subtitle, onClose, children }: { title: strin
 }
 
 /** A confirmation dialog for destructive actions. */
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCancel, busy = false }: { title: string; children: ReactNode; confirmLabel: string; onConfirm: () => void; onCancel: () => void; busy?: boolean }) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  busy = false,
+  confirmDisabled = false,
+}: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+  /** E.g. until the admin has typed what a destructive action asks for. */
+  confirmDisabled?: boolean;
+}) {
   const id = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -218,7 +235,7 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
           <button type="button" className="button" onClick={onCancel} ref={cancelRef}>
             Cancel
           </button>
-          <button type="button" className="button button-danger" onClick={onConfirm} disabled={busy}>
+          <button type="button" className="button button-danger" onClick={onConfirm} disabled={busy || confirmDisabled}>
             {confirmLabel}
           </button>
         </div>

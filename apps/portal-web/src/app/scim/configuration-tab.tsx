@@ -21,7 +21,15 @@ export function ConfigurationTab(props: Props) {
         <DirectoryDetailsCard {...props} connection={connection.data} connectionError={connection.error} reloadConnection={connection.reload} />
         <AssignCard overview={overview} onOpenTab={props.onOpenTab} />
         <RoleAssignmentCard api={api} directoryId={directory.id} organizationId={directory.organizationId} position={overview?.position} syncStarted={Boolean(overview && (overview.firstSyncAt || overview.counts.users > 0 || overview.counts.groups > 0))} />
-        <DirectoryStateCard api={api} directoryId={directory.id} enabled={connection.data?.enabled ?? overview?.enabled ?? directory.enabled} onChanged={connection.reload} />
+        <DirectoryStateCard
+          api={api}
+          directoryId={directory.id}
+          providerLabel={provider.label}
+          counts={overview ? { users: overview.counts.users, groups: overview.counts.groups } : undefined}
+          enabled={connection.data?.enabled ?? overview?.enabled ?? directory.enabled}
+          onChanged={connection.reload}
+          onDeleted={(counts) => props.onDeleted(directory, counts)}
+        />
       </div>
       <aside className="stack">
         <SetupGuideCard providerId={provider.id} open={!overview || overview.status === 'waiting_for_first_request'} />
@@ -215,9 +223,26 @@ function SetupGuideCard({ providerId, open }: { providerId: string; open: boolea
   );
 }
 
-function DirectoryStateCard({ api, directoryId, enabled, onChanged }: { api: Api; directoryId: string; enabled: boolean; onChanged: () => void }) {
+function DirectoryStateCard({
+  api,
+  directoryId,
+  providerLabel,
+  counts,
+  enabled,
+  onChanged,
+  onDeleted,
+}: {
+  api: Api;
+  directoryId: string;
+  providerLabel: string;
+  counts: { users: number; groups: number } | undefined;
+  enabled: boolean;
+  onChanged: () => void;
+  onDeleted: (counts: { users: number; groups: number } | undefined) => void;
+}) {
   const [busy, setBusy] = useState(false);
-  const [confirmDisable, setConfirmDisable] = useState(false);
+  const [confirm, setConfirm] = useState<'disable' | 'delete' | undefined>();
+  const [typed, setTyped] = useState('');
   const [error, setError] = useState<Error | undefined>();
   const [shown, setShown] = useState<boolean | undefined>();
   const isEnabled = shown ?? enabled;
@@ -233,8 +258,25 @@ function DirectoryStateCard({ api, directoryId, enabled, onChanged }: { api: Api
       setError(e instanceof Error ? e : new Error(String(e)));
     } finally {
       setBusy(false);
-      setConfirmDisable(false);
+      setConfirm(undefined);
     }
+  };
+  const remove = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send('DELETE', `/directories/${directoryId}`);
+      postToHost({ type: 'directory.deleted', directoryId });
+      onDeleted(counts);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+      setBusy(false);
+      setConfirm(undefined);
+    }
+  };
+  const closeDelete = (): void => {
+    setConfirm(undefined);
+    setTyped('');
   };
   return (
     <Card title="Directory state" className="danger-zone">
@@ -248,7 +290,7 @@ function DirectoryStateCard({ api, directoryId, enabled, onChanged }: { api: Api
           </p>
         </div>
         {isEnabled ? (
-          <button type="button" className="button button-danger-outline" onClick={() => setConfirmDisable(true)} disabled={busy}>
+          <button type="button" className="button button-danger-outline" onClick={() => setConfirm('disable')} disabled={busy}>
             Disable directory
           </button>
         ) : (
@@ -261,17 +303,44 @@ function DirectoryStateCard({ api, directoryId, enabled, onChanged }: { api: Api
         <div>
           <strong>Delete directory</strong>
           <p className="muted small" id="delete-explanation">
-            Deleting removes the connection and its tokens; synced users would be deprovisioned in this app and lose the roles their groups gave them. Deleting is not available from the portal yet: disable the directory to stop syncing, or ask your app's administrator.
+            Removes the connection for good: its tokens stop working at once, every synced user is deprovisioned in this app (and loses the roles their groups gave
+            them) and every synced group is removed. To pause syncing instead, disable the directory.
           </p>
         </div>
-        <button type="button" className="button button-danger" disabled aria-describedby="delete-explanation">
+        <button type="button" className="button button-danger" onClick={() => setConfirm('delete')} disabled={busy} aria-describedby="delete-explanation">
           Delete directory
         </button>
       </div>
       {error ? <ErrorNotice error={error} /> : null}
-      {confirmDisable ? (
-        <ConfirmDialog title="Disable this directory?" confirmLabel="Disable directory" busy={busy} onCancel={() => setConfirmDisable(false)} onConfirm={() => void set(false)}>
+      {confirm === 'disable' ? (
+        <ConfirmDialog title="Disable this directory?" confirmLabel="Disable directory" busy={busy} onCancel={() => setConfirm(undefined)} onConfirm={() => void set(false)}>
           <p>Your identity provider's requests will fail with 401 until you enable it again. Users and groups already synced are kept, with their roles.</p>
+        </ConfirmDialog>
+      ) : null}
+      {confirm === 'delete' ? (
+        <ConfirmDialog
+          title={`Delete the ${providerLabel} directory?`}
+          confirmLabel={busy ? 'Deleting…' : 'Delete directory'}
+          busy={busy}
+          confirmDisabled={typed.trim().toLowerCase() !== 'delete'}
+          onCancel={closeDelete}
+          onConfirm={() => void remove()}
+        >
+          <p>This cannot be undone.</p>
+          <ul className="consequences">
+            <li>
+              {counts ? `${counts.users} synced ${counts.users === 1 ? 'user is' : 'users are'}` : 'Every synced user is'} deprovisioned in this app and {counts?.users === 1 ? 'loses' : 'lose'} the roles
+              that came from their groups.
+            </li>
+            <li>{counts ? `${counts.groups} synced ${counts.groups === 1 ? 'group is' : 'groups are'}` : 'Every synced group is'} removed, with its role mappings.</li>
+            <li>{providerLabel}'s next request fails with 401. To connect again later, configure a new directory; it starts empty.</li>
+          </ul>
+          <label className="field">
+            <span>
+              Type <strong>delete</strong> to confirm
+            </span>
+            <input type="text" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" aria-label="Type delete to confirm" />
+          </label>
         </ConfirmDialog>
       ) : null}
     </Card>

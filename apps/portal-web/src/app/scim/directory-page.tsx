@@ -26,6 +26,8 @@ export interface DirectoryPageProps {
   readonly fresh: FreshToken | undefined;
   readonly onFreshToken: (token: FreshToken) => void;
   readonly onDismissFresh: () => void;
+  /** The directory was deleted: back to the organization's other directories, or the provider choice. */
+  readonly onDeleted: (directory: DirectoryView, counts: { users: number; groups: number } | undefined) => void;
 }
 
 export function DirectoryPage(props: DirectoryPageProps) {

@@ -21,6 +21,7 @@ export function ScimProvisioning({ api, organization }: { api: Api; organization
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [adding, setAdding] = useState(false);
   const [fresh, setFresh] = useState<FreshToken | undefined>();
+  const [deleted, setDeleted] = useState<{ label: string; users: number | undefined } | undefined>();
 
   const onCreated = useCallback(
     (created: CreatedDirectory) => {
@@ -31,17 +32,42 @@ export function ScimProvisioning({ api, organization }: { api: Api; organization
     },
     [directories],
   );
+  const onDeleted = useCallback(
+    (directory: DirectoryView, counts: { users: number; groups: number } | undefined) => {
+      setDeleted({ label: providerById(directory.provider).label, users: counts?.users });
+      setSelectedId(undefined);
+      setFresh(undefined);
+      directories.reload();
+    },
+    [directories],
+  );
 
   if (directories.loading && !directories.data) return <Spinner label="Loading your directories…" />;
   if (directories.error && !directories.data) return <ErrorNotice error={directories.error} onRetry={directories.reload} />;
   const list = directories.data?.directories ?? [];
   const selected = list.find((d) => d.id === selectedId) ?? list[0];
+  const deletedNotice = deleted ? (
+    <div className="notice notice-success" role="status" data-testid="directory-deleted">
+      The {deleted.label} directory was deleted.{' '}
+      {deleted.users ? `Its ${deleted.users} ${deleted.users === 1 ? 'user is' : 'users are'} being deprovisioned in this app.` : 'Its users are being deprovisioned in this app.'}
+      <button type="button" className="button button-small" onClick={() => setDeleted(undefined)}>
+        Dismiss
+      </button>
+    </div>
+  ) : null;
 
   if (!selected || adding) {
-    return <ProviderPicker api={api} organizationId={organization.id} onCreated={onCreated} onCancel={selected ? () => setAdding(false) : undefined} />;
+    return (
+      <>
+        {deletedNotice}
+        <ProviderPicker api={api} organizationId={organization.id} onCreated={onCreated} onCancel={selected ? () => setAdding(false) : undefined} />
+      </>
+    );
   }
   return (
-    <DirectoryPage
+    <>
+      {deletedNotice}
+      <DirectoryPage
       key={selected.id}
       api={api}
       directory={selected}
@@ -51,7 +77,9 @@ export function ScimProvisioning({ api, organization }: { api: Api; organization
       fresh={fresh?.directoryId === selected.id ? fresh : undefined}
       onFreshToken={setFresh}
       onDismissFresh={() => setFresh(undefined)}
-    />
+      onDeleted={onDeleted}
+      />
+    </>
   );
 }
 
