@@ -21,6 +21,12 @@ describe('the /api routing table', () => {
     [`/api/v1/directories/${dir}/groups`, 'portal-query'],
     [`/api/v1/directories/${dir}/groups/g1/members?limit=50`, 'portal-query'],
     [`/api/v1/directories/${dir}/events?type=UserProvisioned`, 'portal-query'],
+    [`/api/v1/organizations/${org}/webhooks`, 'webhook-delivery'],
+    [`/api/v1/organizations/${org}/webhooks/5c6f/deliveries?status=dead`, 'webhook-delivery'],
+    [`/api/v1/organizations/${org}/webhooks/5c6f/deliveries/9a1b/redeliver`, 'webhook-delivery'],
+    ['/api/v1/events', 'webhook-delivery'],
+    [`/api/v1/events?directoryId=${dir}&after=abc&limit=10`, 'webhook-delivery'],
+    ['/api/v1/events-export', 'scim-ingress'],
     [`/api/v1/organizations/${org}`, 'scim-ingress'],
     [`/api/v1/organizations/${org}/directories`, 'scim-ingress'],
     [`/api/v1/directories/${dir}/connection`, 'scim-ingress'],
@@ -35,6 +41,14 @@ describe('the /api routing table', () => {
     expect(backendFor(path)).toBe(backend);
   });
 
+  it('sends a directory DELETE to the ingress, every other method of that path to portal-query', () => {
+    expect(backendFor(`/api/v1/directories/${dir}`, 'DELETE')).toBe('scim-ingress');
+    expect(backendFor(`/api/v1/directories/${dir}`, 'delete')).toBe('scim-ingress');
+    expect(backendFor(`/api/v1/directories/${dir}`, 'GET')).toBe('portal-query');
+    expect(backendFor(`/api/v1/directories/${dir}/tokens/5c6f`, 'DELETE')).toBe('scim-ingress');
+    expect(backendFor(`/api/v1/directories/${dir}/users`, 'DELETE')).toBe('portal-query');
+  });
+
   it('does not claim a user whose id merely ends in "roles", nor non-API paths', () => {
     expect(backendFor(`/api/v1/directories/${dir}/users/controles`)).toBe('portal-query');
     expect(backendFor(`/api/v1/directories/${dir}/users-export`)).toBe('scim-ingress');
@@ -44,8 +58,18 @@ describe('the /api routing table', () => {
 
   it('is mirrored by nginx.conf.template: the same regexes to the same backends, in the same order', () => {
     const template = readFileSync(join(__dirname, '..', 'nginx.conf.template'), 'utf8');
-    const locations = [...template.matchAll(/location ~ (\S+) \{ proxy_pass \$\{([A-Z_]+)\}; \}/g)].map((m) => ({ pattern: m[1], variable: m[2] }));
-    expect(locations).toEqual(API_ROUTES.map((r) => ({ pattern: r.pattern, variable: BACKEND_URL_VARIABLES[r.backend] })));
+    const locations = [...template.matchAll(/location ~ (\S+) \{ (?:if \(\$request_method ~ \^\(\?:([A-Z|]+)\)\$\) \{ proxy_pass \$\{([A-Z_]+)\}; \} )?proxy_pass \$\{([A-Z_]+)\}; \}/g)].map((m) => ({
+      pattern: m[1],
+      variable: m[4],
+      ...(m[2] ? { byMethod: { methods: (m[2] as string).split('|'), variable: m[3] } } : {}),
+    }));
+    expect(locations).toEqual(
+      API_ROUTES.map((r) => ({
+        pattern: r.pattern,
+        variable: BACKEND_URL_VARIABLES[r.backend],
+        ...(r.byMethod ? { byMethod: { methods: r.byMethod.methods, variable: BACKEND_URL_VARIABLES[r.byMethod.backend] } } : {}),
+      })),
+    );
   });
 });
 
