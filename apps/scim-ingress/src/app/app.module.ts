@@ -9,7 +9,9 @@ import { configureIngressHttp, ingressHttpAdapter } from './http/ingress-http';
 import { ScimGateway } from './http/scim-gateway';
 import { TokenGrantCache } from './http/token-grant-cache';
 import { DirectoryService } from './management/directory.service';
-import { DirectoryDeletions } from './management/directory-deletions';
+import { DirectoryDeletions } from './jobs/directory-deletions';
+import { DirectoryResyncs } from './jobs/directory-resyncs';
+import { ResyncsRepository } from './persistence/resyncs.repository';
 import { RELAY_DEAD_LETTER_TOPIC, type DirectoryEventsRelayData } from './relay/directory-events.relay';
 import { PortalLinksController, PortalSessionsController } from './portal/portal.controller';
 import { PortalLinksService } from './portal/portal-links.service';
@@ -91,16 +93,25 @@ export class AppModule {
           inject: [PostgresEventStore, DirectoriesRepository, TokenGrantCache],
           useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, grants: TokenGrantCache) => new DirectoryService(store, directories, grants),
         },
+        { provide: ResyncsRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResyncsRepository(pool) },
         {
           provide: DirectoryDeletions,
-          inject: [PostgresEventStore, DirectoriesRepository, ResourcesRepository, DirectoryService],
-          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resources: ResourcesRepository, service: DirectoryService) => {
+          inject: [PostgresEventStore, DirectoriesRepository, ResourcesRepository, ResyncsRepository, DirectoryService],
+          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resources: ResourcesRepository, resyncs: ResyncsRepository, service: DirectoryService) => {
             const logger = new Logger('DirectoryDeletions');
-            return new DirectoryDeletions(store, directories, resources, service, {
+            return new DirectoryDeletions(store, directories, resources, resyncs, service, {
               graceMs: config.DIRECTORY_DELETION_GRACE_MS,
-              chunk: 500,
-              logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m) },
+              chunk: config.DIRECTORY_JOB_CHUNK_SIZE,
+              logger: { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) },
             });
+          },
+        },
+        {
+          provide: DirectoryResyncs,
+          inject: [PostgresEventStore, DirectoriesRepository, ResyncsRepository],
+          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resyncs: ResyncsRepository) => {
+            const logger = new Logger('DirectoryResyncs');
+            return new DirectoryResyncs(store, directories, resyncs, { chunk: config.DIRECTORY_JOB_CHUNK_SIZE, logger: { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) } });
           },
         },
         {
@@ -152,9 +163,14 @@ export class AppModule {
         },
         {
           provide: BACKGROUND_WORKERS,
-          inject: [STATE_WORKER, RELAY_WORKER, DirectoryDeletions],
-          // Deletions after the state worker: they resume on start, once the tables are migrated.
-          useFactory: (state: BackgroundWorker, relay: BackgroundWorker, deletions: BackgroundWorker): BackgroundWorker[] => [state, relay, deletions],
+          inject: [STATE_WORKER, RELAY_WORKER, DirectoryDeletions, DirectoryResyncs],
+          // Deletions and resyncs after the state worker: they resume on start, once the tables are migrated.
+          useFactory: (state: BackgroundWorker, relay: BackgroundWorker, deletions: BackgroundWorker, resyncs: BackgroundWorker): BackgroundWorker[] => [
+            state,
+            relay,
+            deletions,
+            resyncs,
+          ],
         },
         BackgroundWorkersHost,
       ],

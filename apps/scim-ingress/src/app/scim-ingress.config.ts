@@ -79,6 +79,14 @@ export class scimIngressConfig extends ManagementApiConfig {
   @Max(600_000)
   DIRECTORY_DELETION_GRACE_MS = 5_000;
 
+  /** Resources per transaction of a directory deletion or resync. */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  DIRECTORY_JOB_CHUNK_SIZE = 500;
+
   /** Largest page of a SCIM list (`count` is capped here; ServiceProviderConfig filter.maxResults says so). */
   @Expose()
   @Transform(toInt)

@@ -22,7 +22,9 @@ import { DirectoriesRepository } from '../persistence/directories.repository';
 import { RequestLog, type RequestLogRecord } from '../persistence/request-log';
 import type { scimIngressConfig } from '../scim-ingress.config';
 import { DirectoryService } from './directory.service';
-import { DirectoryDeletions } from './directory-deletions';
+import { DirectoryDeletions } from '../jobs/directory-deletions';
+import { DirectoryResyncs } from '../jobs/directory-resyncs';
+import { ResyncsRepository, type ResyncRow } from '../persistence/resyncs.repository';
 import { CreateDirectoryDto, CreateOrganizationDto, IssueTokenDto, RequestLogQueryDto } from './management.dto';
 
 interface TokenView {
@@ -57,6 +59,8 @@ export class ManagementController {
   constructor(
     private readonly directoriesService: DirectoryService,
     private readonly deletions: DirectoryDeletions,
+    private readonly resyncJobs: DirectoryResyncs,
+    private readonly resyncs: ResyncsRepository,
     private readonly directories: DirectoriesRepository,
     private readonly requestLog: RequestLog,
     @Inject(SERVICE_CONFIG) private readonly config: scimIngressConfig,
@@ -159,6 +163,30 @@ export class ManagementController {
     return { id, status: 'deleting' };
   }
 
+  /**
+   * Re-sends the current state of every group and user on scim.directory.events (GroupResynced,
+   * UserResynced between DirectoryResyncStarted and DirectoryResyncCompleted) so downstream apps can
+   * repair drift. Runs in the background (202); one at a time per directory: asking again while one
+   * runs returns that one.
+   */
+  @Post('directories/:id/resync')
+  @HttpCode(202)
+  @AllowPortalSession()
+  async resync(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string): Promise<ResyncView & { alreadyRunning: boolean }> {
+    const directory = await this.directoryFor(scope, id);
+    const { resync, started } = await rejections(() => this.resyncJobs.request(id, directory.organizationId));
+    return { ...resyncView(resync), alreadyRunning: !started };
+  }
+
+  @Get('directories/:id/resyncs/:resyncId')
+  @AllowPortalSession()
+  async resyncStatus(@Access() scope: AccessScope, @Param('id', ParseUUIDPipe) id: string, @Param('resyncId', ParseUUIDPipe) resyncId: string): Promise<ResyncView> {
+    await this.directoryFor(scope, id);
+    const resync = await this.resyncs.get(resyncId);
+    if (!resync || resync.directoryId !== id) throw new NotFoundException('resync not found');
+    return resyncView(resync);
+  }
+
   /** The directory's SCIM requests, newest first: method, path, status, latency, events, redacted body. */
   @Get('directories/:id/scim-requests')
   @AllowPortalSession()
@@ -187,6 +215,33 @@ export class ManagementController {
       createdAt: d.createdAt.toISOString(),
     };
   }
+}
+
+interface ResyncView {
+  resyncId: string;
+  directoryId: string;
+  status: 'running' | 'completed' | 'cancelled';
+  requestedAt: string;
+  completedAt: string | null;
+  /** Users and groups when it started, and how many have been sent so far. */
+  userCount: number;
+  groupCount: number;
+  usersSent: number;
+  groupsSent: number;
+}
+
+function resyncView(r: ResyncRow): ResyncView {
+  return {
+    resyncId: r.resyncId,
+    directoryId: r.directoryId,
+    status: r.outcome ?? 'running',
+    requestedAt: r.requestedAt.toISOString(),
+    completedAt: r.completedAt?.toISOString() ?? null,
+    userCount: r.userCount,
+    groupCount: r.groupCount,
+    usersSent: r.usersSent,
+    groupsSent: r.groupsSent,
+  };
 }
 
 function tokenView(t: TokenRow): TokenView {

@@ -77,6 +77,22 @@ export async function migrateIngressSchema(pool: Pool, schema: string): Promise<
         PRIMARY KEY (directory_id, group_id, user_id)
       )`);
     await client.query(`CREATE INDEX IF NOT EXISTS group_members_user_idx ON ${s}.group_members (directory_id, user_id)`);
+    // Full-state resyncs (POST /api/v1/directories/{id}/resync): progress, so a restart resumes one.
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.directory_resyncs (
+        resync_id text PRIMARY KEY,
+        directory_id text NOT NULL REFERENCES ${s}.directories (id),
+        requested_at timestamptz NOT NULL,
+        completed_at timestamptz,
+        outcome text CHECK (outcome IN ('completed', 'cancelled')),
+        phase text NOT NULL CHECK (phase IN ('Group', 'User', 'done')),
+        after_id text,
+        user_count integer NOT NULL,
+        group_count integer NOT NULL,
+        users_sent integer NOT NULL DEFAULT 0,
+        groups_sent integer NOT NULL DEFAULT 0
+      )`);
+    await client.query(`CREATE INDEX IF NOT EXISTS directory_resyncs_running_idx ON ${s}.directory_resyncs (directory_id) WHERE completed_at IS NULL`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${s}.scim_request_log (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

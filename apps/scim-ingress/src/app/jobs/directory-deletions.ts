@@ -7,7 +7,9 @@ import { decideGroup, groupStateOf } from '../domain/group.decider';
 import { decideUser, userStateOf } from '../domain/user.decider';
 import type { DirectoriesRepository } from '../persistence/directories.repository';
 import type { ResourcesRepository, ResourceType } from '../persistence/resources.repository';
-import type { DirectoryService } from './directory.service';
+import type { DirectoryService } from '../management/directory.service';
+import type { ResyncsRepository } from '../persistence/resyncs.repository';
+import { DurableJobs, retryConflicts } from './durable-jobs';
 
 export interface DirectoryDeletionsOptions {
   /**
@@ -21,8 +23,6 @@ export interface DirectoryDeletionsOptions {
   readonly logger: { log(message: string): void; warn(message: string): void };
 }
 
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-
 /**
  * Runs directory deletions in the background: every group gets GroupDeleted, then every user
  * UserDeprovisioned (the events an app already handles when the IdP deletes them; role-assignment
@@ -32,66 +32,45 @@ const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
  */
 export class DirectoryDeletions implements BackgroundWorker {
   readonly workerName = 'scim-ingress directory deletions';
-  private readonly running = new Map<string, Promise<void>>();
-  private stopped = false;
-  /** Wakes every sleeping job when stop() is called, so shutting down never waits out a back-off. */
-  private wakeAll = new AbortController();
+  private readonly jobs: DurableJobs;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly directories: DirectoriesRepository,
     private readonly resources: ResourcesRepository,
+    private readonly resyncs: ResyncsRepository,
     private readonly service: DirectoryService,
     private readonly options: DirectoryDeletionsOptions,
-  ) {}
+  ) {
+    this.jobs = new DurableJobs('deleting directory', options.logger);
+  }
 
   async migrate(): Promise<void> {
     // Tables belong to the ingress's state worker.
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    this.wakeAll = new AbortController();
+    this.jobs.start();
     for (const directoryId of await this.directories.unfinishedDeletions()) {
       this.options.logger.log(`resuming the deletion of directory ${directoryId}`);
-      this.run(directoryId);
+      void this.run(directoryId);
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeAll.abort();
-    await Promise.allSettled([...this.running.values()]);
+  stop(): Promise<void> {
+    return this.jobs.stop();
   }
 
   /** Starts (or joins) the background deletion of a directory whose deletion was requested. */
   run(directoryId: string): Promise<void> {
-    const existing = this.running.get(directoryId);
-    if (existing) return existing;
-    const job = this.deleteUntilDone(directoryId).finally(() => this.running.delete(directoryId));
-    this.running.set(directoryId, job);
-    return job;
-  }
-
-  private async deleteUntilDone(directoryId: string): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt += 1) {
-      try {
-        await this.deleteOnce(directoryId);
-        return;
-      } catch (error) {
-        // Postgres away, a restart of it, …: keep going until it works (the request is durable anyway).
-        const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-        this.options.logger.warn(`deleting directory ${directoryId} failed (attempt ${attempt}), again in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`);
-        await this.sleep(delay);
-      }
-    }
+    return this.jobs.run(directoryId, () => this.deleteOnce(directoryId));
   }
 
   private async deleteOnce(directoryId: string): Promise<void> {
     const progress = await this.directories.deletionProgress(directoryId);
     if (!progress) return;
     const waited = Date.now() - progress.requestedAt.getTime();
-    if (waited < this.options.graceMs) await this.sleep(this.options.graceMs - waited);
+    if (waited < this.options.graceMs) await this.jobs.sleep(this.options.graceMs - waited);
     const causation: Causation = {
       directoryId,
       organizationId: progress.organizationId,
@@ -102,10 +81,15 @@ export class DirectoryDeletions implements BackgroundWorker {
     // Groups first: once they are gone no membership is left to change when the users go. Then users;
     // and again until both are empty (a write the IdP had in flight may have added one).
     for (;;) {
-      if (this.stopped) return;
+      if (this.jobs.stopped) return;
       const groups = await this.purge(directoryId, 'Group', causation);
       const users = await this.purge(directoryId, 'User', causation);
       if (groups === 0 && users === 0) break;
+    }
+    // A resync still running stops at its next chunk (it sees the deletion): DirectoryDeleted stays last.
+    while (await this.resyncs.anyRunning(directoryId)) {
+      if (this.jobs.stopped) return;
+      await this.jobs.sleep(100);
     }
     const done = await this.directories.deletionProgress(directoryId);
     if (!done) return;
@@ -117,7 +101,7 @@ export class DirectoryDeletions implements BackgroundWorker {
   private async purge(directoryId: string, type: ResourceType, causation: Causation): Promise<number> {
     let total = 0;
     for (;;) {
-      if (this.stopped) return total;
+      if (this.jobs.stopped) return total;
       const ids = await this.resources.someIds(directoryId, type, this.options.chunk);
       if (ids.length === 0) return total;
       total += await this.purgeChunk(directoryId, type, ids, causation);
@@ -125,9 +109,9 @@ export class DirectoryDeletions implements BackgroundWorker {
   }
 
   private async purgeChunk(directoryId: string, type: ResourceType, ids: readonly string[], causation: Causation): Promise<number> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const deleted = await this.store.withTransaction(
+    const deleted = await retryConflicts(
+      () =>
+        this.store.withTransaction(
           async (tx) => {
             const rows = await this.resources.lockMany(tx.client, directoryId, type, ids);
             const appends: { streamId: string; event: ReturnType<typeof toNewEvents>[number] }[] = [];
@@ -144,28 +128,10 @@ export class DirectoryDeletions implements BackgroundWorker {
             return locked.length;
           },
           { savepoints: false },
-        );
-        this.store.notifyAppended();
-        return deleted;
-      } catch (error) {
-        const retryable = error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
-        if (!retryable || attempt >= 8) throw error;
-        await this.sleep(Math.random() * 10 * attempt);
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    const signal = this.wakeAll.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done);
-    });
+        ),
+      (error) => error instanceof ConcurrencyError,
+    );
+    this.store.notifyAppended();
+    return deleted;
   }
 }
