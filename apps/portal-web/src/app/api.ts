@@ -36,7 +36,7 @@ export function errorMessage(body: unknown, fallback: string): string {
 
 export interface Api {
   get<T>(path: string): Promise<T>;
-  send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
 }
 
 export function createApi(fetcher: Fetcher = (input, init) => fetch(input, init), onUnauthenticated?: () => void): Api {
@@ -161,3 +161,69 @@ export interface RolePreview {
 }
 
 export type PortalLinkRefusal = 'unknown' | 'expired' | 'revoked' | 'used';
+
+// ---- webhook-delivery (mirrored: the portal imports no app code) ----
+
+export interface WebhookView {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly url: string;
+  readonly description: string | null;
+  /** Empty: every event type. */
+  readonly eventTypes: readonly string[];
+  readonly enabled: boolean;
+  readonly secretRotatedAt: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Create and rotate answers: the only time the signing secret is shown. */
+export type WebhookWithSecret = WebhookView & { readonly secret: string };
+
+export interface DeliveryView {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly directoryId: string;
+  readonly status: 'pending' | 'succeeded' | 'dead';
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+  readonly attemptLog: readonly {
+    readonly attempt: number;
+    readonly startedAt: string;
+    readonly durationMs: number;
+    readonly statusCode: number | null;
+    readonly error: string | null;
+    readonly responseSnippet: string | null;
+  }[];
+}
+
+/** Every public event type (docs/events.md), for a webhook's filter; a unit test keeps it equal to the catalog. */
+export const WEBHOOK_EVENT_TYPES = [
+  'UserProvisioned',
+  'UserUpdated',
+  'UserDeactivated',
+  'UserReactivated',
+  'UserDeprovisioned',
+  'GroupCreated',
+  'GroupUpdated',
+  'GroupDeleted',
+  'GroupMembershipChanged',
+  'DirectoryCreated',
+  'DirectoryTokenIssued',
+  'DirectoryTokenRevoked',
+  'DirectoryEnabled',
+  'DirectoryDisabled',
+  'DirectoryDeleted',
+  'DirectoryResyncStarted',
+  'UserResynced',
+  'GroupResynced',
+  'DirectoryResyncCompleted',
+  'RoleMappingsChanged',
+  'RoleAssigned',
+  'RoleRevoked',
+] as const;

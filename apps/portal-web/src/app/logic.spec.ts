@@ -1,4 +1,5 @@
-import { ApiError, CSRF_HEADER, createApi, errorMessage, query } from './api';
+import { EVENT_TYPES } from '@scimbridge/contracts';
+import { ApiError, CSRF_HEADER, createApi, errorMessage, query, WEBHOOK_EVENT_TYPES } from './api';
 import { connectionSummary, isFailure, timeAgo } from './format';
 import { hostOrigin, MESSAGE_SOURCE, notifyHost, sessionPhase } from './host-messages';
 import { bodyOf, draftFrom, previewLines, sameDraft, toggleRole } from './role-mapping-draft';
@@ -117,5 +118,11 @@ describe('role mapping draft', () => {
       (r) => r.toUpperCase(),
     );
     expect(lines).toEqual(['ADMIN: 3 users gain', 'VIEWER: 1 user loses']);
+  });
+});
+
+describe('WEBHOOK_EVENT_TYPES', () => {
+  it('offers exactly the public event types of the contract', () => {
+    expect([...WEBHOOK_EVENT_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
   });
 });

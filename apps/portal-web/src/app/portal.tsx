@@ -2,9 +2,10 @@ import { useEffect, useState } from 'react';
 import type { Api, SessionView } from './api';
 import { postToHost, sessionPhase, type SessionPhase } from './host-messages';
 import { ScimProvisioning } from './scim/scim-provisioning';
+import { WebhooksTab } from './webhooks/webhooks-tab';
 import { Card, EmptyState, TabPanel, Tabs } from './ui';
 
-type TopTab = 'sso' | 'scim';
+type TopTab = 'sso' | 'scim' | 'webhooks';
 
 /** Tracks the session's end: a warning banner (and host message) before, the expired page after. */
 function useSessionPhase(expiresAt: string | null, onExpired: () => void): SessionPhase {
@@ -67,6 +68,7 @@ export function Portal({ api, session, onExpired, onSignOut }: { api: Api; sessi
             items={[
               { key: 'sso', label: 'Single Sign-On' },
               { key: 'scim', label: 'SCIM Provisioning' },
+              { key: 'webhooks', label: 'Webhooks' },
             ]}
           />
         </nav>
@@ -87,6 +89,8 @@ export function Portal({ api, session, onExpired, onSignOut }: { api: Api; sessi
                 </button>
               </EmptyState>
             </Card>
+          ) : tab === 'webhooks' ? (
+            <WebhooksTab api={api} organizationId={session.organization.id} />
           ) : (
             <ScimProvisioning api={api} organization={session.organization} />
           )}
