@@ -343,9 +343,12 @@ describe('SCIM configuration portal (browser)', () => {
         // Live updates are polling once a second: the user showed up well within a few seconds.
         expect(userLatencyMs).toBeLessThan(5_000);
 
-        // 12. Delete the directory: explained, confirmed by typing, then back to the provider choice.
+        // 12. Resend everything (full-state resync), then delete the directory: explained, confirmed by
+        // typing, then back to the provider choice.
         await page.setViewportSize({ width: 1280, height: 900 });
         await page.getByRole('tab', { name: 'Configuration' }).click();
+        await page.getByRole('button', { name: 'Resend', exact: true }).click();
+        await page.getByTestId('resync-status').getByText(/Resent 1 group and 1 user at/).waitFor({ timeout: 15_000 });
         await page.getByRole('button', { name: 'Delete directory' }).click();
         const dialog = page.getByRole('alertdialog');
         await dialog.getByText(/1 synced user is deprovisioned in this app/).waitFor();

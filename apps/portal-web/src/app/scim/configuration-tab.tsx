@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Api, ConnectionView, IssuedToken, OverviewView, TokenView } from '../api';
-import { connectionSummary, formatDateTime } from '../format';
+import { connectionSummary, formatDateTime, plural } from '../format';
 import { postToHost } from '../host-messages';
 import { guideSteps, providerById } from '../providers';
 import { useNow, usePoll } from '../use-poll';
@@ -299,6 +299,7 @@ function DirectoryStateCard({
           </button>
         )}
       </div>
+      <ResyncRow api={api} directoryId={directoryId} />
       <div className="setting-row">
         <div>
           <strong>Delete directory</strong>
@@ -347,3 +348,52 @@ function DirectoryStateCard({
   );
 }
 
+
+interface ResyncStatus {
+  readonly resyncId: string;
+  readonly status: 'running' | 'completed' | 'cancelled';
+  readonly completedAt: string | null;
+  readonly userCount: number;
+  readonly groupCount: number;
+  readonly usersSent: number;
+  readonly groupsSent: number;
+}
+
+/** "Resend everything": a full-state resync, so the app can repair whatever drifted; progress while it runs. */
+function ResyncRow({ api, directoryId }: { api: Api; directoryId: string }) {
+  const [resyncId, setResyncId] = useState<string | undefined>();
+  const [error, setError] = useState<Error | undefined>();
+  const [busy, setBusy] = useState(false);
+  const status = usePoll(`resync:${resyncId ?? ''}`, () => (resyncId ? api.get<ResyncStatus>(`/directories/${directoryId}/resyncs/${resyncId}`) : Promise.resolve(undefined)), resyncId ? 1000 : 0);
+  const current = status.data;
+  const running = busy || current?.status === 'running';
+  const start = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setResyncId((await api.send<ResyncStatus>('POST', `/directories/${directoryId}/resync`)).resyncId);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="setting-row">
+      <div>
+        <strong>Resend everything to your app</strong>
+        <p className="muted small" data-testid="resync-status">
+          {current?.status === 'running'
+            ? `Resending… ${current.groupsSent} of ${current.groupCount} groups, ${current.usersSent} of ${current.userCount} users.`
+            : current?.status === 'completed'
+              ? `Resent ${plural(current.groupsSent, 'group')} and ${plural(current.usersSent, 'user')} at ${formatDateTime(current.completedAt)}.`
+              : 'Sends the current state of every user and group again, so your app can repair anything it missed. Nothing changes in the directory.'}
+        </p>
+        {error ? <ErrorNotice error={error} /> : null}
+      </div>
+      <button type="button" className="button" onClick={() => void start()} disabled={running}>
+        {running ? 'Resending…' : 'Resend'}
+      </button>
+    </div>
+  );
+}
