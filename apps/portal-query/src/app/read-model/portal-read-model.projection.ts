@@ -259,6 +259,7 @@ export class PortalReadModelProjection implements Projection {
         await tx.query({ name: `${this.tag}_group_touch`, text: 'UPDATE groups SET updated_at = $3 WHERE directory_id = $1 AND group_id = $2', values: [directoryId, event.data.groupId, time] });
         return;
       case 'RoleMappingsChanged': {
+        if (await this.isDeleted(directoryId, tx)) return;
         const pairs = event.data.mappings.flatMap((m) => m.roles.map((role) => ({ group_id: m.groupId, role })));
         await tx.query({ name: `${this.tag}_group_roles_clear`, text: 'DELETE FROM group_roles WHERE directory_id = $1', values: [directoryId] });
         await tx.query({
@@ -274,6 +275,9 @@ export class PortalReadModelProjection implements Projection {
         return;
       }
       case 'RoleAssigned':
+        // A role event of a deleted directory (its topic is not ordered with DirectoryDeleted's: a rebuild
+        // may apply it after the deletion) changes nothing, so replay and live end in the same tables.
+        if (await this.isDeleted(directoryId, tx)) return;
         // The first grant's time stays; a re-grant (other groups now grant it) updates the groups.
         await tx.query({
           name: `${this.tag}_role_assigned`,
@@ -306,13 +310,23 @@ export class PortalReadModelProjection implements Projection {
     }
     await tx.query({
       name: `${this.tag}_directory_tombstone`,
-      text: 'UPDATE directories SET deleted_at = $2, enabled = false, users_active = 0, users_inactive = 0, groups = 0 WHERE directory_id = $1',
+      text: `UPDATE directories SET deleted_at = $2, enabled = false, users_active = 0, users_inactive = 0, groups = 0, default_role = NULL, default_role_applies_to = NULL
+              WHERE directory_id = $1`,
       values: [directoryId, time],
     });
     // The counters are zero now: what this batch counted before the deletion must not be added to them.
     delta.usersActive = 0;
     delta.usersInactive = 0;
     delta.groups = 0;
+  }
+
+  private async isDeleted(directoryId: string, tx: PoolClient): Promise<boolean> {
+    const { rows } = await tx.query<{ deleted: boolean }>({
+      name: `${this.tag}_directory_deleted`,
+      text: 'SELECT deleted_at IS NOT NULL AS deleted FROM directories WHERE directory_id = $1',
+      values: [directoryId],
+    });
+    return rows[0]?.deleted === true;
   }
 
   // ── users tab ──────────────────────────────────────────────────────────────────────────────────

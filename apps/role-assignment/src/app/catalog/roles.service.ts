@@ -82,7 +82,7 @@ export class RolesService {
 async function usage(db: Pick<PoolClient, 'query'>, organizationId: string): Promise<Map<string, string[]>> {
   const { rows } = await db.query<{ directory_id: string; mappings: { groupId: string; roles: string[] }[]; default_role: string | null }>(
     `SELECT s.directory_id, s.mappings, s.default_role FROM mapping_sets AS s
-       JOIN known_directories AS d ON d.directory_id = s.directory_id WHERE d.organization_id = $1`,
+       JOIN known_directories AS d ON d.directory_id = s.directory_id WHERE d.organization_id = $1 AND d.deleted_at IS NULL`,
     [organizationId],
   );
   const used = new Map<string, string[]>();

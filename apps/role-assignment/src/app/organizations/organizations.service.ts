@@ -41,7 +41,7 @@ export class OrganizationsService {
   /** The directory as this service has seen it (DirectoryCreated), if the caller may see it. */
   async requireDirectory(scope: AccessScope, directoryId: string): Promise<KnownDirectory> {
     const directory = await this.directories.findOneBy({ directoryId });
-    if (!directory || !mayAccessOrganization(scope, directory.organizationId)) throw new NotFoundException('directory not found');
+    if (!directory || directory.deletedAt !== null || !mayAccessOrganization(scope, directory.organizationId)) throw new NotFoundException('directory not found');
     return directory;
   }
 }

@@ -84,6 +84,10 @@ export class KnownDirectory {
 
   @Column('text', { name: 'default_applies_to', nullable: true })
   defaultAppliesTo!: 'unassigned' | 'everyone' | null;
+
+  /** Set by DirectoryDeleted: the row stays as a tombstone; the API treats the directory as unknown. */
+  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  deletedAt!: Date | null;
 }
 
 @Entity({ name: 'directory_users' })

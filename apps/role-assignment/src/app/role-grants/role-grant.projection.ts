@@ -111,7 +111,7 @@ export class RoleGrantProjection implements Projection {
         }
         return users(...event.data.added, ...event.data.removed);
       case 'RoleMappingsChanged':
-        return applyMappings(tx, directoryId, event);
+        return (await isDeleted(tx, directoryId)) ? undefined : applyMappings(tx, directoryId, event);
       case 'DirectoryTokenIssued':
       case 'DirectoryTokenRevoked':
       case 'DirectoryEnabled':
@@ -140,15 +140,23 @@ export class RoleGrantProjection implements Projection {
 }
 
 /**
- * After DirectoryDeleted: the directory's rows go, so its mappings and roles answer 404 like an unknown
- * directory's. Its grants are already revoked (each user's UserDeprovisioned came first); the mapping
- * stream's version row (mapping_sets) stays with the stream it counts.
+ * After DirectoryDeleted: the directory's rows go and its known_directories row becomes a tombstone, so
+ * its mappings and roles answer 404 like an unknown directory's, and a RoleMappingsChanged of it that a
+ * replay applies after the deletion (another topic) is ignored. Its grants are already revoked (each
+ * user's UserDeprovisioned came first); the mapping stream's version row (mapping_sets) stays with the
+ * stream it counts.
  */
 async function forgetDirectory(tx: PoolClient, directoryId: string): Promise<undefined> {
-  for (const table of ['role_grants', 'group_roles', 'group_members', 'directory_groups', 'directory_users', 'known_directories'] as const) {
+  for (const table of ['role_grants', 'group_roles', 'group_members', 'directory_groups', 'directory_users'] as const) {
     await tx.query(`DELETE FROM ${table} WHERE directory_id = $1`, [directoryId]);
   }
+  await tx.query('UPDATE known_directories SET deleted_at = now(), default_role = NULL, default_applies_to = NULL WHERE directory_id = $1', [directoryId]);
   return undefined;
+}
+
+async function isDeleted(tx: PoolClient, directoryId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ deleted: boolean }>('SELECT deleted_at IS NOT NULL AS deleted FROM known_directories WHERE directory_id = $1', [directoryId]);
+  return rows[0]?.deleted === true;
 }
 
 function users(...userIds: string[]): AffectedUsers {
