@@ -4,7 +4,8 @@
  * Ctrl-C stops everything; if this process is killed outright, watchdogs stop what it started.
  *
  * Environment (all optional): SCIMBRIDGE_DATA_DIR, POSTGRES_PORT (5432), KAFKA_PORT (9092),
- * SCIM_INGRESS_PORT (3000), ROLE_ASSIGNMENT_PORT (3001), PORTAL_QUERY_PORT (3002), PORTAL_WEB_PORT (4200),
+ * SCIM_INGRESS_PORT (3000), ROLE_ASSIGNMENT_PORT (3001), PORTAL_QUERY_PORT (3002), WEBHOOK_DELIVERY_PORT (3003),
+ * PORTAL_WEB_PORT (4200), WEBHOOK_SECRET_KEY (else derived from the management key: development only),
  * LOG_LEVEL, SCIMBRIDGE_SHOW_LOGS=1 to stream service logs to the terminal. DATABASE_URL / KAFKA_BROKERS
  * point at existing servers instead of starting local ones. PORTAL_FRAME_ANCESTORS: origins allowed to
  * embed the portal in an iframe.
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     { name: 'scim-ingress', portVar: 'SCIM_INGRESS_PORT', port: 3000 },
     { name: 'role-assignment', portVar: 'ROLE_ASSIGNMENT_PORT', port: 3001 },
     { name: 'portal-query', portVar: 'PORTAL_QUERY_PORT', port: 3002 },
+    { name: 'webhook-delivery', portVar: 'WEBHOOK_DELIVERY_PORT', port: 3003 },
   ];
   const urls: Record<string, string> = {};
   const managementKey = managementApiKey();
@@ -154,6 +156,8 @@ async function main(): Promise<void> {
       PORTAL_URL: process.env['PORTAL_URL'] ?? portalUrl,
       // role-assignment and portal-query ask the ingress (it owns organizations and directories).
       SCIM_INGRESS_URL: urls['scim-ingress'] as string,
+      // Local development: webhooks may target a receiver on this machine (SSRF protection is for production).
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: process.env['WEBHOOK_ALLOW_PRIVATE_NETWORKS'] ?? 'true',
     });
   }
 
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
     SCIM_INGRESS_URL: urls['scim-ingress'] as string,
     ROLE_ASSIGNMENT_URL: urls['role-assignment'] as string,
     PORTAL_QUERY_URL: urls['portal-query'] as string,
+    WEBHOOK_DELIVERY_URL: urls['webhook-delivery'] as string,
   });
 
   say('waiting for the services to be ready…');
@@ -191,6 +196,7 @@ async function main(): Promise<void> {
     `  scim-ingress               ${urls['scim-ingress']}   (health: /health, /health/ready)`,
     `  role-assignment            ${urls['role-assignment']}`,
     `  portal-query               ${urls['portal-query']}`,
+    `  webhook-delivery           ${urls['webhook-delivery']}   (webhooks: /api/v1/organizations/{orgId}/webhooks; events API: /api/v1/events)`,
     `  PostgreSQL                 127.0.0.1:${infra.postgres.port} (${infra.postgres.source})`,
     `  Kafka                      ${infra.kafka.brokers} (${infra.kafka.source})`,
     `  Logs                       ${logDir}`,

@@ -1,0 +1,4 @@
+import { runService } from '@scimbridge/service-kit';
+import { webhookDeliveryEntry } from './app/app.module';
+
+void runService(webhookDeliveryEntry);
