@@ -12,6 +12,8 @@ const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:data', 'type:contracts', 'type:protocol'] },
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:contracts'] },
+  // examples/: what an app developer writes, who has only the published @scimbridge/contracts.
+  { sourceTag: 'type:example', onlyDependOnLibsWithTags: ['type:contracts'] },
 ];
 
 // Tests of any project may use the shared test harness (and nothing else extra).

@@ -5,7 +5,7 @@ const preset = require('./jest.preset.cjs');
 module.exports = {
   ...preset,
   displayName: 'integration',
-  testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts', '<rootDir>/{apps,libs,tools}/**/*.e2e.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,tools,examples}/**/*.int.spec.ts', '<rootDir>/{apps,libs,tools,examples}/**/*.e2e.spec.ts'],
   globalSetup: '<rootDir>/libs/testing/src/infra/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/infra/jest-global-teardown.ts',
   testTimeout: 120000,

@@ -19,4 +19,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/.data/', '<rootDir>/.cache/'],
+  // Build output is not source: dist/libs/contracts/package.json (the packed @scimbridge/contracts) would
+  // otherwise collide with libs/contracts/package.json in jest's module map.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };

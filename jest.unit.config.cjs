@@ -4,6 +4,6 @@ const preset = require('./jest.preset.cjs');
 module.exports = {
   ...preset,
   displayName: 'unit',
-  testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.{ts,tsx}'],
+  testMatch: ['<rootDir>/{apps,libs,tools,examples}/**/*.spec.{ts,tsx}'],
   testPathIgnorePatterns: [...preset.testPathIgnorePatterns, '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
 };

@@ -76,20 +76,51 @@ ordered per directory. What they change for users arrives as RoleAssigned / Role
 function consumingSection(): string {
   return `## Consuming
 
+A complete consumer (\`consumer.mts\`; \`npm install @scimbridge/contracts kafkajs pg\`) that keeps a users
+table with roles. Tables: \`applied_events (id uuid PRIMARY KEY)\` and \`users (directory_id text, user_id
+text, user_name text, active boolean NOT NULL DEFAULT false, roles text[] NOT NULL DEFAULT '{}', PRIMARY KEY
+(directory_id, user_id))\`.
+
 \`\`\`ts
 import { parseEnvelope, Topics } from '@scimbridge/contracts';
+import { Kafka } from 'kafkajs';
+import pg from 'pg';
 
-await consumer.subscribe({ topics: [Topics.directoryEvents, Topics.roleEvents] });
+const db = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+const consumer = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',') }).consumer({ groupId: 'my-app' });
+await consumer.connect();
+await consumer.subscribe({ topics: [Topics.directoryEvents, Topics.roleEvents], fromBeginning: true });
 await consumer.run({
   eachMessage: async ({ message }) => {
     const result = parseEnvelope(message.value); // never throws
-    if (!result.ok) return deadLetter(message, result.error); // not ours, or broken: keep it aside, go on
+    if (!result.ok) return console.warn(\`skipped: \${result.error}\`); // broken, or newer than this package: keep it aside, go on
     const { envelope, event } = result;
-    if (await alreadyApplied(envelope.id)) return; // at-least-once delivery: dedupe on id
-    switch (event.type) {
-      case 'UserProvisioned': return createUser(event.data); // event.data is typed per event type
-      case 'RoleAssigned': return grant(event.data.userId, event.data.role);
-      // ...
+    const tx = await db.connect();
+    try {
+      await tx.query('BEGIN'); // at-least-once delivery: record the id and apply in ONE transaction
+      const fresh = await tx.query('INSERT INTO applied_events (id) VALUES ($1) ON CONFLICT DO NOTHING', [envelope.id]);
+      const dir = envelope.directoryid;
+      if (fresh.rowCount === 1) switch (event.type) { // event.data is typed per event type
+        case 'UserProvisioned':
+        case 'UserUpdated':
+          await tx.query(\`INSERT INTO users (directory_id, user_id, user_name, active) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (directory_id, user_id) DO UPDATE SET user_name = $3, active = $4\`, [dir, event.data.userId, event.data.userName, event.data.active]);
+          break;
+        case 'RoleAssigned': // no order between topics: it may come before UserProvisioned, so create-or-update
+          await tx.query(\`INSERT INTO users (directory_id, user_id, roles) VALUES ($1, $2, ARRAY[$3::text])
+            ON CONFLICT (directory_id, user_id) DO UPDATE SET roles = array_append(users.roles, $3)\`, [dir, event.data.userId, event.data.role]);
+          break;
+        case 'RoleRevoked':
+          await tx.query('UPDATE users SET roles = array_remove(roles, $3) WHERE directory_id = $1 AND user_id = $2', [dir, event.data.userId, event.data.role]);
+          break;
+        // UserDeactivated, UserDeprovisioned, GroupMembershipChanged, …: see examples/downstream-app
+      }
+      await tx.query('COMMIT');
+    } catch (error) {
+      await tx.query('ROLLBACK');
+      throw error; // kafkajs retries the message: its offset is committed only after it succeeded
+    } finally {
+      tx.release();
     }
   },
 });
@@ -97,7 +128,10 @@ await consumer.run({
 
 \`parseEnvelope\` checks the envelope, checks \`data\` against the schema named in \`dataschema\`, and hands
 you the data upcast to the latest version this package knows. In other languages, validate with the JSON
-Schemas on this page (each is self-contained) and switch on \`type\` and \`dataschema\`.`;
+Schemas on this page (each is self-contained) and switch on \`type\` and \`dataschema\`.
+[examples/downstream-app](../examples/downstream-app) is the same program grown into a NestJS service:
+every event type, groups, full-state resync, per-subject \`sequence\` instead of one row per event, and
+signed webhooks as a second way in.`;
 }
 
 function orderingSection(): string {
