@@ -190,7 +190,8 @@ async function main(): Promise<void> {
     const rebuildOutput = await new Promise<string>((resolvePromise, reject) => {
       execFile(
         process.execPath,
-        ['-r', '@swc-node/register', 'apps/portal-query/src/rebuild.ts'],
+        // BENCH_REBUILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=tmp/prof", profiles the replay.
+        [...(process.env['BENCH_REBUILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', '@swc-node/register', 'apps/portal-query/src/rebuild.ts'],
         { cwd: root, env: { ...process.env, ...common, SCIM_INGRESS_URL: ingress?.url ?? '' }, maxBuffer: 16 * 2 ** 20 },
         (error, stdout, stderr) => (error ? reject(new Error(`rebuild failed: ${stderr}${stdout}`)) : resolvePromise(stdout)),
       );

@@ -4,12 +4,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import {
   createTestDirectory,
   guardProcesses,
   managementCall,
   randomFreePort,
   requiredEnv,
+  scimClient,
   startServiceProcess,
   terminate,
   TEST_MANAGEMENT_KEY,
@@ -41,6 +43,7 @@ interface Stack {
   ingress: ServiceProcess;
   roles: ServiceProcess;
   query: ServiceProcess;
+  webhooks: ServiceProcess;
   portal: ChildProcess;
   portalUrl: string;
 }
@@ -83,10 +86,23 @@ beforeAll(async () => {
     { port: ingressPort },
   );
   const common = { MANAGEMENT_API_KEY: TEST_MANAGEMENT_KEY, SCIM_INGRESS_URL: ingress.url, KAFKA_TOPIC_PARTITIONS: '3' };
-  const [roles, query] = await Promise.all([startServiceProcess('role-assignment', common), startServiceProcess('portal-query', common)]);
-  const portal = await startPortalPreview(portalPort, `https://app.example.com ${hostUrl}`, { SCIM_INGRESS_URL: ingress.url, ROLE_ASSIGNMENT_URL: roles.url, PORTAL_QUERY_URL: query.url });
+  const [roles, query, webhooks] = await Promise.all([
+    startServiceProcess('role-assignment', common),
+    startServiceProcess('portal-query', common),
+    startServiceProcess(
+      'webhook-delivery',
+      { ...common, WEBHOOK_SECRET_KEY: `e2e-webhook-key-${'w'.repeat(32)}`, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_SCHEDULE: '200ms,400ms', WEBHOOK_RETRY_MIN_SPAN_MS: '1000' },
+      { readyTimeoutMs: 90_000 },
+    ),
+  ]);
+  const portal = await startPortalPreview(portalPort, `https://app.example.com ${hostUrl}`, {
+    SCIM_INGRESS_URL: ingress.url,
+    ROLE_ASSIGNMENT_URL: roles.url,
+    PORTAL_QUERY_URL: query.url,
+    WEBHOOK_DELIVERY_URL: webhooks.url,
+  });
   const host = await startHostPage(hostPort, portalUrl);
-  stack = { host, hostUrl, ingress, roles, query, portal, portalUrl };
+  stack = { host, hostUrl, ingress, roles, query, webhooks, portal, portalUrl };
   // launch() gives the browser a fresh temporary user-data-dir of its own (removed on close).
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -99,7 +115,7 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((r) => (stack?.host ? stack.host.close(() => r(undefined)) : r(undefined)));
   if (stack?.portal.pid && stack.portal.exitCode === null) await terminate(stack.portal.pid, 'SIGTERM', 10_000);
-  await Promise.all([stack?.roles.stop(), stack?.query.stop()]);
+  await Promise.all([stack?.roles.stop(), stack?.query.stop(), stack?.webhooks.stop()]);
   await stack?.ingress.stop();
 }, 90_000);
 
@@ -547,6 +563,67 @@ describe('SCIM configuration portal (browser)', () => {
       expect(consoleErrors.filter((e) => !/status of 401 \(Unauthorized\)/.test(e))).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it('manages webhooks: add an endpoint (secret once), see signed deliveries succeed and fail, redeliver', async () => {
+    const { ingress } = running();
+    const directory = await createTestDirectory(ingress.url, 'onelogin');
+    // The app's receiver: verifies each signature with the standardwebhooks library; answers 500 to the
+    // first delivery of a user named "fail…" so the log shows a failure (and a dead one after two retries).
+    const received: string[] = [];
+    let secret = '';
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      request.on('end', () => {
+        try {
+          const envelope = new Webhook(secret).verify(body, request.headers as Record<string, string>) as { type: string; data: { userName?: string } };
+          received.push(envelope.type);
+          response.writeHead(envelope.data.userName?.startsWith('fail') ? 500 : 204).end();
+        } catch {
+          response.writeHead(401).end();
+        }
+      });
+    });
+    const receiverPort = await randomFreePort();
+    await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', () => r()));
+    const { context, page, consoleErrors } = await newPage();
+    try {
+      await page.goto((await portalLink(directory.organizationId)).url);
+      await page.getByRole('tab', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { name: 'Add a webhook endpoint' }).waitFor();
+      await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${receiverPort}/hooks`);
+      await page.getByLabel('Description').fill('Acme app');
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      const secretField = page.getByTestId('webhook-secret');
+      await secretField.waitFor();
+      secret = await secretField.inputValue();
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{40,}={0,2}$/);
+      await shot(page, '20-webhook-added-secret-once');
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+
+      const scim = scimClient(directory);
+      expect((await scim('POST', '/Users', { schemas: [USER_URN], userName: 'ok.user@acme.example', active: true })).status).toBe(201);
+      expect((await scim('POST', '/Users', { schemas: [USER_URN], userName: 'fail.user@acme.example', active: true })).status).toBe(201);
+      await page.locator('[data-testid="delivery-row"][data-status="succeeded"]').filter({ hasText: 'UserProvisioned' }).first().waitFor({ timeout: 20_000 });
+      const dead = page.locator('[data-testid="delivery-row"][data-status="dead"]').filter({ hasText: 'UserProvisioned' });
+      await dead.first().waitFor({ timeout: 20_000 });
+      expect(received.filter((t) => t === 'UserProvisioned').length).toBeGreaterThanOrEqual(4); // 1 ok + 3 attempts of the failing one
+      await dead.first().getByRole('button', { name: 'UserProvisioned' }).click();
+      await page.getByText(/#1 .* HTTP 500/).first().waitFor();
+      await shot(page, '21-webhook-deliveries');
+      // Redeliver puts it back in line; the receiver still fails it, so it is attempted again.
+      const before = received.length;
+      await dead.first().getByRole('button', { name: 'Redeliver' }).click();
+      await waitFor('the redelivery to reach the receiver', async () => {
+        if (received.length <= before) throw new Error('not yet');
+      });
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+      await new Promise((r) => receiver.close(() => r(undefined)));
     }
   });
 
