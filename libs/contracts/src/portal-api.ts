@@ -108,3 +108,49 @@ export interface ScimRequestLogEntry {
   readonly requestBody: unknown;
   readonly error: string | null;
 }
+
+// ---- webhook-delivery: an organization's webhook endpoints and their delivery log ----
+
+/** `GET /api/v1/organizations/{orgId}/webhooks/{webhookId}` (webhook-delivery). */
+export interface WebhookView {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly url: string;
+  readonly description: string | null;
+  /** Empty: every event type. */
+  readonly eventTypes: readonly string[];
+  readonly enabled: boolean;
+  readonly secretRotatedAt: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Create and rotate answers: the only time the signing secret is shown. */
+export interface WebhookWithSecret extends WebhookView {
+  readonly secret: string;
+}
+
+export interface DeliveryAttemptView {
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+  readonly responseSnippet: string | null;
+}
+
+export interface DeliveryView {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly directoryId: string;
+  readonly status: 'pending' | 'succeeded' | 'dead';
+  readonly attempts: number;
+  /** When the next attempt is due (pending only). */
+  readonly nextAttemptAt: string | null;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+  readonly attemptLog: readonly DeliveryAttemptView[];
+}

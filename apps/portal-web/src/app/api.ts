@@ -162,45 +162,9 @@ export interface RolePreview {
 
 export type PortalLinkRefusal = 'unknown' | 'expired' | 'revoked' | 'used';
 
-// ---- webhook-delivery (mirrored: the portal imports no app code) ----
+// ---- webhook-delivery ----
 
-export interface WebhookView {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly url: string;
-  readonly description: string | null;
-  /** Empty: every event type. */
-  readonly eventTypes: readonly string[];
-  readonly enabled: boolean;
-  readonly secretRotatedAt: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-/** Create and rotate answers: the only time the signing secret is shown. */
-export type WebhookWithSecret = WebhookView & { readonly secret: string };
-
-export interface DeliveryView {
-  readonly id: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly directoryId: string;
-  readonly status: 'pending' | 'succeeded' | 'dead';
-  readonly attempts: number;
-  readonly nextAttemptAt: string | null;
-  readonly lastStatusCode: number | null;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-  readonly attemptLog: readonly {
-    readonly attempt: number;
-    readonly startedAt: string;
-    readonly durationMs: number;
-    readonly statusCode: number | null;
-    readonly error: string | null;
-    readonly responseSnippet: string | null;
-  }[];
-}
+export type { DeliveryView, WebhookView, WebhookWithSecret } from '@scimbridge/contracts';
 
 /** Every public event type (docs/events.md), for a webhook's filter; a unit test keeps it equal to the catalog. */
 export const WEBHOOK_EVENT_TYPES = [

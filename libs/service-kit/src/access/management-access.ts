@@ -4,6 +4,7 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  ServiceUnavailableException,
   SetMetadata,
   UnauthorizedException,
   type CanActivate,
@@ -36,6 +37,28 @@ export class IngressClientConfig extends ManagementApiConfig {
   @IsString()
   @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'SCIM_INGRESS_URL must be an http(s) URL' })
   SCIM_INGRESS_URL = 'http://127.0.0.1:3000';
+}
+
+/**
+ * Whether the ingress (which owns organizations) knows `organizationId`: for a service that has not
+ * seen the organization in any event yet (no directory so far). 404 → false; an answer other than 200,
+ * or none within `timeoutMs`, is a 503 for the caller (the service cannot tell).
+ */
+export async function organizationKnownToIngress(config: Pick<IngressClientConfig, 'SCIM_INGRESS_URL' | 'MANAGEMENT_API_KEY'>, organizationId: string, timeoutMs = 5_000): Promise<boolean> {
+  let status: number;
+  try {
+    const response = await fetch(`${config.SCIM_INGRESS_URL.replace(/\/+$/, '')}/api/v1/organizations/${encodeURIComponent(organizationId)}`, {
+      headers: { authorization: `Bearer ${config.MANAGEMENT_API_KEY}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    await response.body?.cancel();
+  } catch (error) {
+    throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (status === 404) return false;
+  if (status !== 200) throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: it answered ${status}`);
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { mayAccessOrganization, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
+import { mayAccessOrganization, organizationKnownToIngress, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
 import { IsNull, type Repository } from 'typeorm';
 import { DirectoryOverviewRow } from '../persistence/entities';
 import type { portalQueryConfig } from '../portal-query.config';
@@ -33,19 +33,7 @@ export class DirectoryAccessService {
     if (!mayAccessOrganization(scope, organizationId)) throw new NotFoundException('organization not found');
     const found = await this.directories.find({ where: { organizationId, deletedAt: IsNull() }, order: { createdAt: 'ASC', directoryId: 'ASC' } });
     if (found.length > 0) return found;
-    let status: number;
-    try {
-      const response = await fetch(`${this.config.SCIM_INGRESS_URL.replace(/\/+$/, '')}/api/v1/organizations/${organizationId}`, {
-        headers: { authorization: `Bearer ${this.config.MANAGEMENT_API_KEY}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.config.SCIM_INGRESS_TIMEOUT_MS),
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (error) {
-      throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (status === 404) throw new NotFoundException('organization not found');
-    if (status !== 200) throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: it answered ${status}`);
+    if (!(await organizationKnownToIngress(this.config, organizationId, this.config.SCIM_INGRESS_TIMEOUT_MS))) throw new NotFoundException('organization not found');
     return [];
   }
 }

@@ -1,6 +1,6 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { mayAccessOrganization, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
+import { mayAccessOrganization, organizationKnownToIngress, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
 import type { Repository } from 'typeorm';
 import { KnownDirectory, KnownOrganization } from '../persistence/entities';
 import type { roleAssignmentConfig } from '../role-assignment.config';
@@ -22,19 +22,7 @@ export class OrganizationsService {
   async requireOrganization(scope: AccessScope, organizationId: string): Promise<void> {
     if (!mayAccessOrganization(scope, organizationId)) throw new NotFoundException('organization not found');
     if (await this.organizations.existsBy({ organizationId })) return;
-    let status: number;
-    try {
-      const response = await fetch(`${this.config.SCIM_INGRESS_URL.replace(/\/+$/, '')}/api/v1/organizations/${organizationId}`, {
-        headers: { authorization: `Bearer ${this.config.MANAGEMENT_API_KEY}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(5_000),
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (error) {
-      throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (status === 404) throw new NotFoundException('organization not found');
-    if (status !== 200) throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: it answered ${status}`);
+    if (!(await organizationKnownToIngress(this.config, organizationId))) throw new NotFoundException('organization not found');
     await this.organizations.query(`INSERT INTO known_organizations (organization_id) VALUES ($1) ON CONFLICT DO NOTHING`, [organizationId]);
   }
 

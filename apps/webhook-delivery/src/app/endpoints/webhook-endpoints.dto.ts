@@ -6,13 +6,8 @@ const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,99}$/;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
-export class CreateWebhookDto {
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(2048)
-  url!: string;
-
+/** What create and change share: all optional (create adds the required url). */
+class WebhookSettingsDto {
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
@@ -33,31 +28,21 @@ export class CreateWebhookDto {
   enabled?: boolean;
 }
 
-export class UpdateWebhookDto {
+export class CreateWebhookDto extends WebhookSettingsDto {
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url!: string;
+}
+
+export class UpdateWebhookDto extends WebhookSettingsDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
   url?: string;
-
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsString()
-  @MaxLength(500)
-  description?: string | null;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(EVENT_TYPE, { each: true, message: 'eventTypes must be event type names such as UserProvisioned' })
-  eventTypes?: string[];
-
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
 }
 
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);

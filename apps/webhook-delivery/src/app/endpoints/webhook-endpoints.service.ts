@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { DeliveryView, WebhookView, WebhookWithSecret } from '@scimbridge/contracts';
 import { PG_POOL, SERVICE_CONFIG } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { resolveWebhookTarget, UnsafeUrlError } from '../network/address-policy';
@@ -12,48 +13,7 @@ export const SECRET_BOX = Symbol.for('scimbridge:webhook-delivery:secret-box');
 export const DISPATCH_WAKER = Symbol.for('scimbridge:webhook-delivery:dispatch-waker');
 export type DispatchWaker = () => void;
 
-export interface WebhookView {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly url: string;
-  readonly description: string | null;
-  /** Empty: every event type. */
-  readonly eventTypes: readonly string[];
-  readonly enabled: boolean;
-  readonly secretRotatedAt: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-/** Create and rotate answers: the only time the signing secret is shown. */
-export interface WebhookWithSecret extends WebhookView {
-  readonly secret: string;
-}
-
-export interface DeliveryAttemptView {
-  readonly attempt: number;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly statusCode: number | null;
-  readonly error: string | null;
-  readonly responseSnippet: string | null;
-}
-
-export interface DeliveryView {
-  readonly id: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly directoryId: string;
-  readonly status: 'pending' | 'succeeded' | 'dead';
-  readonly attempts: number;
-  /** When the next attempt is due (pending only). */
-  readonly nextAttemptAt: string | null;
-  readonly lastStatusCode: number | null;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-  readonly attemptLog: readonly DeliveryAttemptView[];
-}
+export type { DeliveryAttemptView, DeliveryView, WebhookView, WebhookWithSecret } from '@scimbridge/contracts';
 
 interface EndpointRow {
   id: string;

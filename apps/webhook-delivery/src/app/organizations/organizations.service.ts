@@ -1,5 +1,5 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { mayAccessOrganization, PG_POOL, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { mayAccessOrganization, organizationKnownToIngress, PG_POOL, SERVICE_CONFIG, type AccessScope } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import type { WebhookDeliveryConfig } from '../webhook-delivery.config';
 
@@ -23,19 +23,7 @@ export class OrganizationsService {
       [organizationId],
     );
     if (known.rowCount !== 0) return;
-    let status: number;
-    try {
-      const response = await fetch(`${this.config.SCIM_INGRESS_URL.replace(/\/+$/, '')}/api/v1/organizations/${organizationId}`, {
-        headers: { authorization: `Bearer ${this.config.MANAGEMENT_API_KEY}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(5_000),
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (error) {
-      throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (status === 404) throw new NotFoundException('organization not found');
-    if (status !== 200) throw new ServiceUnavailableException(`cannot confirm the organization with the ingress: it answered ${status}`);
+    if (!(await organizationKnownToIngress(this.config, organizationId))) throw new NotFoundException('organization not found');
     await this.pool.query(`INSERT INTO known_organizations (organization_id) VALUES ($1) ON CONFLICT DO NOTHING`, [organizationId]);
   }
 
