@@ -174,12 +174,15 @@ export function userNameOf(raw: string): string | null {
         `CREATE TABLE ${schema}.users (directory_id text, user_id text, user_name text, active boolean NOT NULL DEFAULT false, roles text[] NOT NULL DEFAULT '{}', PRIMARY KEY (directory_id, user_id))`,
       );
       const directoryId = randomUUID();
+      // One organization for the directory, as in real traffic (the topics are shared with every other
+      // suite; portal-query's rebuild test replays them and expects one organization per directory).
+      const organizationId = randomUUID();
       const userId = randomUUID();
       const versions = new Map<string, number>();
       const envelope = (streamId: string, event: ContractEvent): EventEnvelope => {
         const version = (versions.get(streamId) ?? 0) + 1;
         versions.set(streamId, version);
-        const metadata = { directoryId, organizationId: randomUUID(), occurredAt: new Date().toISOString() };
+        const metadata = { directoryId, organizationId, occurredAt: new Date().toISOString() };
         return buildEnvelope({ id: randomUUID(), ...event, metadata, source: sourceFor('test'), streamId, streamVersion: version });
       };
       const grants = streamIds.roleGrant(directoryId, userId);

@@ -96,22 +96,29 @@ export class AppModule {
         { provide: ResyncsRepository, inject: [PG_POOL], useFactory: (pool: Pool) => new ResyncsRepository(pool) },
         {
           provide: DirectoryDeletions,
-          inject: [PostgresEventStore, DirectoriesRepository, ResourcesRepository, ResyncsRepository, DirectoryService],
-          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resources: ResourcesRepository, resyncs: ResyncsRepository, service: DirectoryService) => {
+          inject: [PG_POOL, PostgresEventStore, DirectoriesRepository, ResourcesRepository, ResyncsRepository, DirectoryService],
+          useFactory: (pool: Pool, store: PostgresEventStore, directories: DirectoriesRepository, resources: ResourcesRepository, resyncs: ResyncsRepository, service: DirectoryService) => {
             const logger = new Logger('DirectoryDeletions');
             return new DirectoryDeletions(store, directories, resources, resyncs, service, {
               graceMs: config.DIRECTORY_DELETION_GRACE_MS,
               chunk: config.DIRECTORY_JOB_CHUNK_SIZE,
+              pool,
+              sweepMs: config.DIRECTORY_JOB_SWEEP_MS,
               logger: { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) },
             });
           },
         },
         {
           provide: DirectoryResyncs,
-          inject: [PostgresEventStore, DirectoriesRepository, ResyncsRepository],
-          useFactory: (store: PostgresEventStore, directories: DirectoriesRepository, resyncs: ResyncsRepository) => {
+          inject: [PG_POOL, PostgresEventStore, DirectoriesRepository, ResyncsRepository],
+          useFactory: (pool: Pool, store: PostgresEventStore, directories: DirectoriesRepository, resyncs: ResyncsRepository) => {
             const logger = new Logger('DirectoryResyncs');
-            return new DirectoryResyncs(store, directories, resyncs, { chunk: config.DIRECTORY_JOB_CHUNK_SIZE, logger: { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) } });
+            return new DirectoryResyncs(store, directories, resyncs, {
+              chunk: config.DIRECTORY_JOB_CHUNK_SIZE,
+              pool,
+              sweepMs: config.DIRECTORY_JOB_SWEEP_MS,
+              logger: { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) },
+            });
           },
         },
         {

@@ -87,6 +87,17 @@ export class scimIngressConfig extends ManagementApiConfig {
   @Max(10_000)
   DIRECTORY_JOB_CHUNK_SIZE = 500;
 
+  /**
+   * How often each replica looks for unfinished directory deletions and resyncs: one a stopped replica
+   * left is taken over within this time (a running one is claimed by its replica's advisory lock).
+   */
+  @Expose()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DIRECTORY_JOB_SWEEP_MS = 30_000;
+
   /** Largest page of a SCIM list (`count` is capped here; ServiceProviderConfig filter.maxResults says so). */
   @Expose()
   @Transform(toInt)

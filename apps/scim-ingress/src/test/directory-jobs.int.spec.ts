@@ -177,4 +177,26 @@ describe('directory resync', () => {
     const events = await probe.settled(directory.directoryId);
     expect(types(events).at(-1)).toBe('DirectoryDeleted');
   });
+
+  it('is sent once even with several replicas sweeping for it (one claims it), and a stopped replica\'s resync is taken over', async () => {
+    const fast = { DIRECTORY_JOB_CHUNK_SIZE: '1', DIRECTORY_JOB_SWEEP_MS: '100' };
+    const [a, b] = [await startIngress(fast), await startIngress(fast)];
+    try {
+      const directory = await createDirectory(a);
+      await provision(directory, 3);
+      const before = (await probe.waitFor(directory.directoryId, 6)).length;
+      const requested = await management<ResyncView>(a, 'POST', `/directories/${directory.directoryId}/resync`);
+      expect(requested.status).toBe(202);
+      // Stop the replica that took the request at once: the other one's sweep takes the rest over.
+      await a.close();
+      await probe.waitFor(directory.directoryId, before + 6, 30_000);
+      const resync = (await probe.settled(directory.directoryId)).slice(before);
+      expect(types(resync)).toEqual(['DirectoryResyncStarted', 'GroupResynced', 'UserResynced', 'UserResynced', 'UserResynced', 'DirectoryResyncCompleted']);
+      expect(resync.map((e) => Number(e.envelope.sequence))).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await management<ResyncView>(b, 'GET', `/directories/${directory.directoryId}/resyncs/${requested.body.resyncId}`)).body).toMatchObject({ status: 'completed', usersSent: 3, groupsSent: 1 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
 });

@@ -47,13 +47,13 @@ export class RoleGrantProjection implements Projection {
     if (!directoryId) throw new Error(`event ${projected.id} carries no directory id`);
     // The contracts decoder has validated data against this type's latest schema.
     const event = { type: projected.type, data: projected.data } as ContractEvent;
-    const affected = await this.applyToModel(event, directoryId, tx);
+    const affected = await this.applyToModel(event, directoryId, tx, projected.time);
     if (affected === undefined || this.mode === 'replay') return;
     await regrantAndPublish(tx, this.store, directoryId, affected, projected, { revocationsNameNoGroup: event.type === 'UserDeprovisioned' });
   }
 
   /** Updates the model; returns the users whose roles may have changed (undefined: none). */
-  private async applyToModel(event: ContractEvent, directoryId: string, tx: PoolClient): Promise<AffectedUsers | undefined> {
+  private async applyToModel(event: ContractEvent, directoryId: string, tx: PoolClient, time: string | undefined): Promise<AffectedUsers | undefined> {
     switch (event.type) {
       case 'DirectoryCreated':
         await tx.query(
@@ -127,7 +127,7 @@ export class RoleGrantProjection implements Projection {
       case 'DirectoryDeleted':
         // Its users were deprovisioned and its groups deleted just before (their roles revoked then);
         // what is left is the directory's mappings, which a deleted directory no longer needs.
-        return forgetDirectory(tx, directoryId);
+        return forgetDirectory(tx, directoryId, time);
       case 'RoleAssigned':
       case 'RoleRevoked':
         throw new Error(`${event.type} is not on the topics this projection reads`);
@@ -146,11 +146,13 @@ export class RoleGrantProjection implements Projection {
  * user's UserDeprovisioned came first); the mapping stream's version row (mapping_sets) stays with the
  * stream it counts.
  */
-async function forgetDirectory(tx: PoolClient, directoryId: string): Promise<undefined> {
+async function forgetDirectory(tx: PoolClient, directoryId: string, time: string | undefined): Promise<undefined> {
   for (const table of ['role_grants', 'group_roles', 'group_members', 'directory_groups', 'directory_users'] as const) {
     await tx.query(`DELETE FROM ${table} WHERE directory_id = $1`, [directoryId]);
   }
-  await tx.query('UPDATE known_directories SET deleted_at = now(), default_role = NULL, default_applies_to = NULL WHERE directory_id = $1', [directoryId]);
+  // The event's time, not now(): a rebuild must end in the same rows.
+  if (!time) throw new Error(`DirectoryDeleted of ${directoryId} carries no time`);
+  await tx.query('UPDATE known_directories SET deleted_at = $2, default_role = NULL, default_applies_to = NULL WHERE directory_id = $1', [directoryId, time]);
   return undefined;
 }
 

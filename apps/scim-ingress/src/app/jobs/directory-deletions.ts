@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { streamIds } from '@scimbridge/contracts';
 import { ConcurrencyError, type PostgresEventStore } from '@scimbridge/event-store';
 import type { BackgroundWorker } from '@scimbridge/messaging';
+import type { Pool } from 'pg';
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import { decideGroup, groupStateOf } from '../domain/group.decider';
 import { decideUser, userStateOf } from '../domain/user.decider';
@@ -20,6 +21,10 @@ export interface DirectoryDeletionsOptions {
   readonly graceMs: number;
   /** Resources per transaction. */
   readonly chunk: number;
+  /** Connections for the job claims (a session advisory lock per running job). */
+  readonly pool: Pool;
+  /** How often every replica looks for unfinished deletions (taking over those of a replica that stopped). */
+  readonly sweepMs: number;
   readonly logger: { log(message: string): void; warn(message: string): void };
 }
 
@@ -42,7 +47,7 @@ export class DirectoryDeletions implements BackgroundWorker {
     private readonly service: DirectoryService,
     private readonly options: DirectoryDeletionsOptions,
   ) {
-    this.jobs = new DurableJobs('deleting directory', options.logger);
+    this.jobs = new DurableJobs('deleting directory', options.pool, options.logger);
   }
 
   async migrate(): Promise<void> {
@@ -50,11 +55,7 @@ export class DirectoryDeletions implements BackgroundWorker {
   }
 
   async start(): Promise<void> {
-    this.jobs.start();
-    for (const directoryId of await this.directories.unfinishedDeletions()) {
-      this.options.logger.log(`resuming the deletion of directory ${directoryId}`);
-      void this.run(directoryId);
-    }
+    this.jobs.start(() => this.directories.unfinishedDeletions(), (directoryId) => this.deleteOnce(directoryId), this.options.sweepMs);
   }
 
   stop(): Promise<void> {

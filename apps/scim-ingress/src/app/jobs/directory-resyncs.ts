@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { groupStateFromResource, streamIds, userStateFromResource, type EventActor } from '@scimbridge/contracts';
 import { ConcurrencyError, type NewEvent, type PostgresEventStore } from '@scimbridge/event-store';
 import type { BackgroundWorker } from '@scimbridge/messaging';
+import type { Pool } from 'pg';
 import { DirectoryRejection } from '../domain/directory.decider';
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import type { DirectoriesRepository } from '../persistence/directories.repository';
@@ -11,6 +12,10 @@ import { DurableJobs, retryConflicts } from './durable-jobs';
 export interface DirectoryResyncsOptions {
   /** Resources per transaction (and per append to the resync stream). */
   readonly chunk: number;
+  /** Connections for the job claims (a session advisory lock per running job). */
+  readonly pool: Pool;
+  /** How often every replica looks for unfinished resyncs (taking over those of a replica that stopped). */
+  readonly sweepMs: number;
   readonly logger: { log(message: string): void; warn(message: string): void };
 }
 
@@ -37,7 +42,7 @@ export class DirectoryResyncs implements BackgroundWorker {
     private readonly resyncs: ResyncsRepository,
     private readonly options: DirectoryResyncsOptions,
   ) {
-    this.jobs = new DurableJobs('resync', options.logger);
+    this.jobs = new DurableJobs('resync', options.pool, options.logger);
   }
 
   async migrate(): Promise<void> {
@@ -45,11 +50,7 @@ export class DirectoryResyncs implements BackgroundWorker {
   }
 
   async start(): Promise<void> {
-    this.jobs.start();
-    for (const resyncId of await this.resyncs.unfinished()) {
-      this.options.logger.log(`resuming resync ${resyncId}`);
-      void this.run(resyncId);
-    }
+    this.jobs.start(() => this.resyncs.unfinished(), (resyncId) => this.send(resyncId), this.options.sweepMs);
   }
 
   stop(): Promise<void> {
@@ -104,18 +105,22 @@ export class DirectoryResyncs implements BackgroundWorker {
   }
 
   /** The next chunk of the current phase, or the move to the next phase (the Completed event at the end). */
-  private async sendChunk(resync: ResyncRow, organizationId: string): Promise<void> {
-    const { resyncId, directoryId } = resync;
+  private async sendChunk(read: ResyncRow, organizationId: string): Promise<void> {
+    const { resyncId, directoryId } = read;
     const stream = streamIds.resync(directoryId, resyncId);
     const causation = causationFor(directoryId, organizationId, resyncId);
     await retryConflicts(
       () =>
         this.store.withTransaction(
           async (tx) => {
-            if (resync.phase === 'done') return;
-            const rows = await this.resyncs.nextResources(tx.client, directoryId, resync.phase, resync.afterId, this.options.chunk);
+            // The progress as committed, locked: what this chunk continues from.
+            const resync = await this.resyncs.get(resyncId, tx.client, { lock: true });
+            if (!resync || resync.completedAt !== null) return;
+            const phase = resync.phase;
+            if (phase === 'done') return;
+            const rows = await this.resyncs.nextResources(tx.client, directoryId, phase, resync.afterId, this.options.chunk);
             if (rows.length === 0) {
-              if (resync.phase === 'Group') {
+              if (phase === 'Group') {
                 await this.resyncs.advance(tx.client, resyncId, 'User', null, 0, 0);
                 return;
               }
@@ -129,13 +134,13 @@ export class DirectoryResyncs implements BackgroundWorker {
               return;
             }
             const decided: DecidedEvent[] = rows.map((row) =>
-              resync.phase === 'User'
+              phase === 'User'
                 ? { type: 'UserResynced', schemaVersion: 1, data: { ...userStateFromResource(row.resource), resyncId, userSequence: row.streamVersion } }
                 : { type: 'GroupResynced', schemaVersion: 1, data: { ...groupStateFromResource(row.resource), resyncId, groupSequence: row.streamVersion } },
             );
             await this.append(tx.client, stream, toNewEvents(decided, { ...causation, at: new Date() }));
             const last = rows[rows.length - 1]?.id ?? null;
-            await this.resyncs.advance(tx.client, resyncId, resync.phase, last, resync.phase === 'User' ? rows.length : 0, resync.phase === 'Group' ? rows.length : 0);
+            await this.resyncs.advance(tx.client, resyncId, phase, last, phase === 'User' ? rows.length : 0, phase === 'Group' ? rows.length : 0);
           },
           { savepoints: false },
         ),

@@ -83,8 +83,8 @@ export class ResyncsRepository {
     );
   }
 
-  async get(resyncId: string, db: Db = this.pool): Promise<ResyncRow | undefined> {
-    const { rows } = await db.query<DbRow>(`SELECT ${COLUMNS} FROM directory_resyncs WHERE resync_id = $1`, [resyncId]);
+  async get(resyncId: string, db: Db = this.pool, options: { lock?: boolean } = {}): Promise<ResyncRow | undefined> {
+    const { rows } = await db.query<DbRow>(`SELECT ${COLUMNS} FROM directory_resyncs WHERE resync_id = $1${options.lock ? ' FOR UPDATE' : ''}`, [resyncId]);
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
