@@ -80,7 +80,16 @@ export class AppModule {
           provide: RUNNER,
           inject: [PG_POOL, KAFKA_CLIENT],
           useFactory: (pool: Pool, kafka: Kafka) =>
-            new ProjectionRunner({ serviceName: SERVICE_NAME, pool, schema: SCHEMA, kafka, projection: new WebhookFanoutProjection(wake), decode: envelopeDecoder, logger: nestLogger('WebhookFanout') }),
+            new ProjectionRunner({
+              serviceName: SERVICE_NAME,
+              pool,
+              schema: SCHEMA,
+              kafka,
+              projection: new WebhookFanoutProjection(wake),
+              decode: envelopeDecoder,
+              logger: nestLogger('WebhookFanout'),
+              ...(config.WEBHOOK_CONSUMER_GROUP_ID ? { consumerGroupId: config.WEBHOOK_CONSUMER_GROUP_ID } : {}),
+            }),
         },
         {
           provide: READINESS,

@@ -107,4 +107,14 @@ export class WebhookDeliveryConfig extends IngressClientConfig {
   @IsOptional()
   @IsString()
   WEBHOOK_USER_AGENT = 'scimbridge-webhooks/1';
+
+  /**
+   * The fan-out's Kafka consumer group; empty: `webhook-delivery.webhook-fanout`, shared by every
+   * replica (they split the partitions). Progress is kept per event in PostgreSQL, so another group only
+   * re-reads what is already applied. Tests that boot a throw-away instance beside others set their own.
+   */
+  @Expose()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{0,200}$/, { message: 'WEBHOOK_CONSUMER_GROUP_ID may hold letters, digits, . _ - only' })
+  WEBHOOK_CONSUMER_GROUP_ID = '';
 }

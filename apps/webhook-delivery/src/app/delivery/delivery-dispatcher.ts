@@ -199,14 +199,22 @@ export class DeliveryDispatcher implements BackgroundWorker {
     let target;
     try {
       // Checked again at every attempt: what the name resolves to may have changed since registration.
-      target = await resolveWebhookTarget(delivery.url, { allowPrivateNetworks: this.options.allowPrivateNetworks });
+      // The lookup counts against the attempt's time, so an attempt always ends within its lease.
+      target = await resolveWebhookTarget(delivery.url, { allowPrivateNetworks: this.options.allowPrivateNetworks, timeoutMs: this.options.timeoutMs });
     } catch (error) {
       const reason = error instanceof UnsafeUrlError ? `refused: ${error.message}` : String(error);
       return { ok: false, statusCode: null, error: reason, snippet: null, durationMs: Date.now() - started };
     }
-    const secret = this.options.secrets.open(delivery.secret_sealed, delivery.endpoint_id);
     const now = new Date();
-    const signature = new Webhook(secret).sign(delivery.event_id, now, delivery.body);
+    let signature: string;
+    try {
+      const secret = this.options.secrets.open(delivery.secret_sealed, delivery.endpoint_id);
+      signature = new Webhook(secret).sign(delivery.event_id, now, delivery.body);
+    } catch {
+      // E.g. WEBHOOK_SECRET_KEY changed since the secret was stored: a failed attempt like any other (it
+      // shows in the log and ends dead), not a crash that leaves the delivery leased and retried forever.
+      return { ok: false, statusCode: null, error: 'the signing secret cannot be read (was WEBHOOK_SECRET_KEY changed?): rotate the secret', snippet: null, durationMs: Date.now() - started };
+    }
     return postWebhook(
       target,
       delivery.body,

@@ -37,7 +37,8 @@ export class CreateWebhookDto extends WebhookSettingsDto {
 }
 
 export class UpdateWebhookDto extends WebhookSettingsDto {
-  @IsOptional()
+  // Absent: unchanged. null is not a URL (IsOptional alone would let it through).
+  @ValidateIf((_, value) => value !== undefined)
   @Transform(trim)
   @IsString()
   @MinLength(1)

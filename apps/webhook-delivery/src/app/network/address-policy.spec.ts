@@ -29,6 +29,11 @@ describe('classifyAddress', () => {
     ['64:ff9b::7f00:1', 'rfc6052'],
     ['2002:7f00:1::1', '6to4'],
     ['2001::1', 'teredo'],
+    // Found in review with ipaddr.js 1.9.1, which allowed them; 2.x classifies them.
+    ['198.18.0.1', 'reserved'],
+    ['64:ff9b:1::a9fe:a9fe', 'rfc6052'],
+    ['fec0::1', 'deprecatedSiteLocal'],
+    ['::7f00:1', 'ipv4Compatible'],
   ])('refuses %s (%s)', (address, range) => {
     const verdict = classifyAddress(address);
     expect(verdict.allowed).toBe(false);
@@ -90,5 +95,14 @@ describe('resolveWebhookTarget', () => {
       throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
     };
     await expect(resolveWebhookTarget('https://nowhere.invalid/', { allowPrivateNetworks: false, resolver: failing })).rejects.toThrow('cannot resolve nowhere.invalid (ENOTFOUND)');
+  });
+});
+
+describe('resolveWebhookTarget with a resolver that never answers', () => {
+  it('gives up within its time limit, so an attempt stays within its lease', async () => {
+    const started = Date.now();
+    const hanging = (): Promise<never> => new Promise(() => undefined);
+    await expect(resolveWebhookTarget('https://hangs.example.com/hook', { allowPrivateNetworks: false, resolver: hanging, timeoutMs: 50 })).rejects.toThrow(/cannot resolve hangs\.example\.com \(ETIMEOUT\)/);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

@@ -21,6 +21,9 @@ export function classifyAddress(address: string): AddressVerdict {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(bare);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
+  // IPv4-compatible IPv6 (::a.b.c.d, ::/96, deprecated by RFC 4291): ipaddr.js counts it as unicast, but
+  // where the kernel still routes it, it reaches the embedded IPv4 address.
+  if (range === 'unicast' && parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) return { allowed: false, range: 'ipv6 ipv4Compatible' };
   return range === 'unicast' ? { allowed: true } : { allowed: false, range: `${parsed.kind()} ${range}` };
 }
 
@@ -60,13 +63,16 @@ const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, ver
  * before every attempt, so a DNS answer that changed since (rebinding) is caught; the caller connects
  * to `address`, never resolving again.
  */
-export async function resolveWebhookTarget(text: string, options: { readonly allowPrivateNetworks: boolean; readonly resolver?: Resolver }): Promise<ResolvedTarget> {
+export async function resolveWebhookTarget(
+  text: string,
+  options: { readonly allowPrivateNetworks: boolean; readonly resolver?: Resolver; readonly timeoutMs?: number },
+): Promise<ResolvedTarget> {
   const url = parseWebhookUrl(text);
   // URL keeps IPv6 literals in brackets.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let answers: readonly { address: string; family: number }[];
   try {
-    answers = isIP(host) !== 0 ? [{ address: host, family: isIP(host) }] : await (options.resolver ?? systemResolver)(host);
+    answers = isIP(host) !== 0 ? [{ address: host, family: isIP(host) }] : await withTimeout((options.resolver ?? systemResolver)(host), options.timeoutMs ?? 5_000);
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'error';
     throw new UnsafeUrlError(`cannot resolve ${host} (${code})`);
@@ -80,4 +86,13 @@ export async function resolveWebhookTarget(text: string, options: { readonly all
   }
   const first = answers[0] as { address: string; family: number };
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** A lookup that does not answer in time fails like one that answered "no" (the resolver may hang). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
