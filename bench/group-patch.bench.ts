@@ -12,11 +12,11 @@
  * Afterwards every group's members (SCIM GET) and the GroupMembershipChanged events in the event store
  * are checked against what was sent: one event per PATCH, none lost, none doubled.
  *
- * Before them, unreported, a warm-up of the same shape (10 groups × 100 at c=16, `--warmup=0` skips it):
+ * Before them, unreported, a warm-up of the same shape (3,000 PATCHes over 10 groups at c=16, `--warmup=0` skips it):
  * V8 optimises the ingress's hot paths during its first thousand or so requests, and a measured phase
  * that starts cold is measuring the JIT (ingress CPU per PATCH 0.97 ms cold against 0.39–0.56 ms warm).
  *
- *   npx tsx bench/group-patch.bench.ts [--warmup=1000] [--serial=300] [--phases=20x100,10x1000] [--concurrency=16]
+ *   npx tsx bench/group-patch.bench.ts [--warmup=3000] [--serial=300] [--phases=20x100,10x1000] [--concurrency=16]
  *
  * Rate limits are raised for the bench (the default 200/s per directory would answer 429 here).
  * Writes bench/results/group-patch.md.
@@ -32,7 +32,7 @@ const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SERIAL = Number(arg('serial', '300'));
-const WARMUP = Number(arg('warmup', '1000'));
+const WARMUP = Number(arg('warmup', '3000'));
 const PHASES = arg('phases', '20x100,10x1000')
   .split(',')
   .filter(Boolean)

@@ -190,24 +190,6 @@ describe('PostgresEventStore', () => {
       expect(await stateRows(id)).toEqual([{ name: `n-${id}`, version: 2 }]);
     });
 
-    it('takes a companion that writes several tables through its own CTEs, all or nothing with the events', async () => {
-      const id = randomUUID();
-      await store.appendWith(`aw:${id}`, [event('Created')], { expectedVersion: 0 }, insertState(id, `n-${id}`));
-      // Two writes (a row update and a second row), the second only if the first applied.
-      const twoTables = (from: number) => ({
-        ctes: `bumped AS (UPDATE ${table} SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING id),
-               copied AS (INSERT INTO ${table} (id, name, version) SELECT id || '-copy-' || $2, $1 || '-copy-' || $2, 1 FROM bumped RETURNING id)`,
-        text: 'SELECT 1 FROM bumped',
-        values: [id, from],
-      });
-      expect((await store.appendWith(`aw:${id}`, [event('Bumped')], { expectedVersion: 1 }, twoTables(1))).companionRows).toBe(1);
-      expect(await stateRows(`${id}-copy-1`)).toEqual([{ name: `${id}-copy-1`, version: 1 }]);
-      // The guard fails: neither table nor the stream changes.
-      expect((await store.appendWith(`aw:${id}`, [event('Lost')], { expectedVersion: 2 }, twoTables(1))).companionRows).toBe(0);
-      expect(await stateRows(id)).toEqual([{ name: `n-${id}`, version: 2 }]);
-      expect((await store.readStream(`aw:${id}`)).map((e) => e.type)).toEqual(['Created', 'Bumped']);
-    });
-
     it('reports a stream that moved on as a ConcurrencyError and rolls the companion back', async () => {
       const id = randomUUID();
       await store.append(`aw:${id}`, [event('Elsewhere')], { expectedVersion: 0 });

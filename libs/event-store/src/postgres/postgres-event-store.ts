@@ -63,12 +63,6 @@ export interface WithTransactionOptions {
 export interface CompanionStatement {
   readonly text: string;
   readonly values: readonly unknown[];
-  /**
-   * Common table expressions the companion needs (`name AS (…), name2 AS (…)`), put before it at the
-   * top of the statement: PostgreSQL allows data-modifying CTEs only there, so a companion that
-   * writes several tables names its steps here and selects its rows in `text`.
-   */
-  readonly ctes?: string;
 }
 
 export interface AppendWithResult extends AppendResult {
@@ -240,8 +234,7 @@ export class PostgresEventStore implements EventStore {
     // appendStatement). This statement autocommits with the companion, so a failed check must fail the
     // whole statement, not just insert nothing: the version becomes NULL and the NOT NULL constraint
     // aborts it (reported as a ConcurrencyError below).
-    const text = `WITH ${companion.ctes ? `${companion.ctes},
-      ` : ''}companion AS (${companion.text}),
+    const text = `WITH companion AS (${companion.text}),
       last AS (
         SELECT coalesce(max(l.stream_version), 0) AS v, max(l.transaction_id) AS x
           FROM (SELECT stream_version, transaction_id FROM ${this.table} WHERE stream_id = $${base + 1}::text
@@ -302,8 +295,7 @@ export class PostgresEventStore implements EventStore {
       });
     }
     const params: unknown[] = [...companion.values, `[${rows.join(',')}]`];
-    const text = `WITH ${companion.ctes ? `${companion.ctes},
-      ` : ''}companion AS (${companion.text}),
+    const text = `WITH companion AS (${companion.text}),
       appended AS (
         INSERT INTO ${this.table} (event_id, stream_id, stream_version, type, schema_version, data, metadata)
         SELECT e.id, e.stream_id, e.stream_version, e.type, e.schema_version,

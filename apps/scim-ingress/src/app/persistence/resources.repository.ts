@@ -227,50 +227,6 @@ export class ResourcesRepository {
   }
 
   /**
-   * `updateGroupAndMembers` as a statement to run together with the group's events (appendWith), without
-   * a transaction or lock: applied only if the row is still at the revision and stream version it was
-   * read at AND every added member is a user of the directory (key-share locked, as there). Returns a row
-   * when it applied; none tells the caller to take the locked path, which says which of the two failed.
-   */
-  updateGroupAndMembersStatement(row: ResourceRow, readAt: { revision: number; streamVersion: number }, added: readonly string[], removed: readonly string[]): CompanionStatement {
-    const wanted = [...new Set(added)];
-    return {
-      ctes: `found AS (
-               SELECT u.id FROM scim_resources AS u
-                WHERE u.directory_id = $1 AND u.resource_type = 'User' AND u.id = ANY($10::text[])
-                  FOR KEY SHARE OF u),
-             updated AS (
-               UPDATE scim_resources SET resource = $4::jsonb, unknown_attributes = $5::jsonb, revision = $6, stream_version = $7, updated_at = $8, unique_key = $9
-                WHERE directory_id = $1 AND resource_type = $2 AND id = $3 AND revision = $12 AND stream_version = $13
-                  AND (SELECT count(*) FROM found) = cardinality($10::text[])
-                RETURNING 1),
-             inserted AS (
-               INSERT INTO group_members (directory_id, group_id, user_id)
-               SELECT $1, $3, f.id FROM found AS f WHERE EXISTS (SELECT 1 FROM updated)
-               ON CONFLICT DO NOTHING),
-             deleted AS (
-               DELETE FROM group_members
-                WHERE directory_id = $1 AND group_id = $3 AND user_id = ANY($11::text[]) AND EXISTS (SELECT 1 FROM updated))`,
-      text: 'SELECT 1 FROM updated',
-      values: [
-        row.directoryId,
-        row.resourceType,
-        row.id,
-        row.resource,
-        row.unknownAttributes,
-        row.revision,
-        row.streamVersion,
-        row.updatedAt,
-        uniqueKeyOf(row.resourceType, row.resource),
-        wanted,
-        removed,
-        readAt.revision,
-        readAt.streamVersion,
-      ],
-    };
-  }
-
-  /**
    * The UPDATE of a resource as a statement to run together with its events (appendWith), applied only
    * if the row is still at the revision and stream version it was read at (optimistic; returns a row
    * when it applied).

@@ -203,8 +203,10 @@ export class ScimWritesService {
     ifMatch: string | undefined,
     change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
   ): Promise<WriteOutcome> {
-    const done = await this.updateOptimistically(ctx, type, id, ifMatch, change);
-    if (done) return done;
+    if (type === 'User') {
+      const done = await this.updateUserOptimistically(ctx, id, ifMatch, change);
+      if (done) return done;
+    }
     return this.withRetry(async (tx, causation) => {
       const current = await this.resources.lock(tx.client, ctx.directoryId, type, id);
       if (!current) throw ScimError.notFound(`${type} ${id} not found`);
@@ -232,38 +234,34 @@ export class ScimWritesService {
   }
 
   /**
-   * An update without a transaction: read, decide, then ONE statement that updates the row only if it is
-   * still as read and appends the events with it (appendWith); for a group's membership change the
-   * statement also checks the added members and writes the members table. Two round trips instead of
-   * five (BEGIN, lock, write, append, COMMIT): each costs the ingress ~0.15 ms of CPU on this machine
-   * (bench/group-patch.bench.ts). When the row moved on meanwhile, or an added member is not a user
-   * (undefined here), the caller takes the locked path, which queues writers on the row lock and says
-   * which member is missing.
+   * A user update without a transaction: read, decide, then ONE statement that updates the row only if
+   * it is still as read and appends the events with it (appendWith). Users are rarely written by two
+   * requests at once; when they are (undefined here), the caller falls back to the locked path, which
+   * queues writers on the row lock. Groups always take the locked path: their members table is written
+   * too, and IdPs do PATCH one group concurrently.
    */
-  private async updateOptimistically(
+  private async updateUserOptimistically(
     ctx: ScimContext,
-    type: ResourceType,
     id: string,
     ifMatch: string | undefined,
     change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
   ): Promise<WriteOutcome | undefined> {
-    const current = await this.resources.get(ctx.directoryId, type, id);
-    if (!current) throw ScimError.notFound(`${type} ${id} not found`);
+    const current = await this.resources.get(ctx.directoryId, 'User', id);
+    if (!current) throw ScimError.notFound(`User ${id} not found`);
     const causation = causationOf(ctx);
-    const plan = this.planUpdate(ctx, type, current, ifMatch, change, causation.at);
+    const plan = this.planUpdate(ctx, 'User', current, ifMatch, change, causation.at);
     const readAt = { revision: current.revision, streamVersion: current.streamVersion };
     if (plan.kind === 'unchanged' && !plan.unknownChanged) return { resource: current.resource, events: [] };
     if (plan.kind !== 'events') {
       if (!(await this.resources.updateIfUnchanged(plan.row, readAt))) return undefined;
       return { resource: plan.kind === 'silent' ? plan.row.resource : current.resource, events: [] };
     }
-    const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
-    const membership = type === 'Group' ? plan.events.find((e) => e.type === 'GroupMembershipChanged') : undefined;
-    const { added, removed } = (membership?.data ?? { added: [], removed: [] }) as { added: string[]; removed: string[] };
-    const companion = membership ? this.resources.updateGroupAndMembersStatement(plan.row, readAt, added, removed) : this.resources.updateStatement(plan.row, readAt);
+    const stream = streamIds.user(ctx.directoryId, id);
     const events = toNewEvents(plan.events, causation);
     try {
-      const result = await this.resources.guardUnique(type, () => this.store.appendWith(stream, events, { expectedVersion: current.streamVersion }, companion));
+      const result = await this.resources.guardUnique('User', () =>
+        this.store.appendWith(stream, events, { expectedVersion: current.streamVersion }, this.resources.updateStatement(plan.row, readAt)),
+      );
       if (result.companionRows === 0) return undefined;
     } catch (error) {
       if (error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code))) return undefined;
