@@ -166,8 +166,8 @@ export type PortalLinkRefusal = 'unknown' | 'expired' | 'revoked' | 'used';
 
 export type { DeliveryView, WebhookView, WebhookWithSecret } from '@scimbridge/contracts';
 
-/** Every public event type (docs/events.md), for a webhook's filter; a unit test keeps it equal to the catalog. */
-export const WEBHOOK_EVENT_TYPES = [
+/** Every public event type (docs/events.md), for the filters; a unit test keeps it equal to the catalog. */
+export const PUBLIC_EVENT_TYPES = [
   'UserProvisioned',
   'UserUpdated',
   'UserDeactivated',

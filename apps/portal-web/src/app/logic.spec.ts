@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from '@scimbridge/contracts';
-import { ApiError, CSRF_HEADER, createApi, errorMessage, query, WEBHOOK_EVENT_TYPES } from './api';
+import { ApiError, CSRF_HEADER, createApi, errorMessage, query, PUBLIC_EVENT_TYPES } from './api';
 import { connectionSummary, isFailure, timeAgo } from './format';
 import { hostOrigin, MESSAGE_SOURCE, notifyHost, sessionPhase } from './host-messages';
 import { bodyOf, draftFrom, previewLines, sameDraft, toggleRole } from './role-mapping-draft';
@@ -121,8 +121,8 @@ describe('role mapping draft', () => {
   });
 });
 
-describe('WEBHOOK_EVENT_TYPES', () => {
+describe('PUBLIC_EVENT_TYPES', () => {
   it('offers exactly the public event types of the contract', () => {
-    expect([...WEBHOOK_EVENT_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
+    expect([...PUBLIC_EVENT_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
   });
 });

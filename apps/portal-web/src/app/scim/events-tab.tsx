@@ -1,20 +1,11 @@
 import { Fragment, useState } from 'react';
-import { query, type Api, type ScimRequestEntry } from '../api';
+import { PUBLIC_EVENT_TYPES, query, type Api, type ScimRequestEntry } from '../api';
 import { formatDateTime, isFailure } from '../format';
 import { usePoll } from '../use-poll';
 import { Badge, EmptyState, ErrorNotice, Spinner } from '../ui';
 
-const EVENT_TYPES = [
-  'UserProvisioned',
-  'UserUpdated',
-  'UserDeactivated',
-  'UserReactivated',
-  'UserDeprovisioned',
-  'GroupCreated',
-  'GroupUpdated',
-  'GroupDeleted',
-  'GroupMembershipChanged',
-] as const;
+/** What SCIM requests produce (the filter of this tab): the user and group events, resyncs aside. */
+const EVENT_TYPES = PUBLIC_EVENT_TYPES.filter((t) => /^(User|Group)/.test(t) && !t.endsWith('Resynced'));
 
 /** The directory's recent SCIM requests (newest first) and the events each produced; failures highlighted. */
 export function EventsTab({ api, directoryId }: { api: Api; directoryId: string }) {

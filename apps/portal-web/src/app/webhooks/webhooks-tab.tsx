@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { query, WEBHOOK_EVENT_TYPES, type Api, type DeliveryView, type WebhookView, type WebhookWithSecret } from '../api';
+import { query, PUBLIC_EVENT_TYPES, type Api, type DeliveryView, type WebhookView, type WebhookWithSecret } from '../api';
 import { formatDateTime, plural, timeAgo } from '../format';
 import { useNow, usePoll } from '../use-poll';
 import { Badge, Card, ConfirmDialog, CopyField, EmptyState, ErrorNotice, Spinner } from '../ui';
@@ -125,7 +125,7 @@ function AddWebhookCard({ api, base, onCreated, onCancel }: { api: Api; base: st
           </label>
           {allTypes ? null : (
             <div className="event-type-grid">
-              {WEBHOOK_EVENT_TYPES.map((type) => (
+              {PUBLIC_EVENT_TYPES.map((type) => (
                 <label key={type} className="checkbox">
                   <input
                     type="checkbox"
