@@ -27,6 +27,7 @@ const DOCUMENTED_TOPICS: Record<EventType, string> = {
   RoleMappingsChanged: 'scim.role-mapping.events',
   RoleAssigned: 'scim.role.events',
   RoleRevoked: 'scim.role.events',
+  UserRolesResynced: 'scim.role.events',
 };
 
 describe('event catalog', () => {
@@ -40,7 +41,7 @@ describe('event catalog', () => {
   });
 
   it('lists the event types of each topic', () => {
-    expect(eventTypesOn(Topics.roleEvents)).toEqual(['RoleAssigned', 'RoleRevoked']);
+    expect(eventTypesOn(Topics.roleEvents)).toEqual(['RoleAssigned', 'RoleRevoked', 'UserRolesResynced']);
     expect(eventTypesOn(Topics.roleMappingEvents)).toEqual(['RoleMappingsChanged']);
     expect(eventTypesOn(Topics.directoryEvents)).toHaveLength(19);
   });

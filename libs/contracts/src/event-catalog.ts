@@ -23,7 +23,7 @@ import {
   USER_UPDATED_V1_SCHEMA,
 } from './schemas/directory-events.schema';
 import type { JsonSchema } from './schemas/json-schema';
-import { ROLE_ASSIGNED_V1_SCHEMA, ROLE_REVOKED_V1_SCHEMA } from './schemas/role-events.schema';
+import { ROLE_ASSIGNED_V1_SCHEMA, ROLE_REVOKED_V1_SCHEMA, USER_ROLES_RESYNCED_V1_SCHEMA } from './schemas/role-events.schema';
 import { ROLE_MAPPINGS_CHANGED_V1_SCHEMA, ROLE_MAPPINGS_CHANGED_V2_SCHEMA } from './schemas/role-mapping-events.schema';
 import type { StreamKind } from './stream-ids';
 import { Topics, type TopicName } from './topics';
@@ -74,6 +74,7 @@ export const EVENT_CATALOG: Readonly<Record<EventType, EventCatalogEntry>> = {
   RoleMappingsChanged: entry(Topics.roleMappingEvents, 'roleMapping', { 1: ROLE_MAPPINGS_CHANGED_V1_SCHEMA, 2: ROLE_MAPPINGS_CHANGED_V2_SCHEMA }),
   RoleAssigned: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_ASSIGNED_V1_SCHEMA }),
   RoleRevoked: entry(Topics.roleEvents, 'roleGrant', { 1: ROLE_REVOKED_V1_SCHEMA }),
+  UserRolesResynced: entry(Topics.roleEvents, 'roleGrant', { 1: USER_ROLES_RESYNCED_V1_SCHEMA }),
 };
 
 export const EVENT_TYPES: readonly EventType[] = Object.keys(EVENT_CATALOG) as EventType[];

@@ -30,6 +30,7 @@ const INVALID: Record<EventType, { what: string; data: Data; error: RegExp }> = 
   RoleMappingsChanged: { what: 'a mapping without roles', data: { ...dataOf('RoleMappingsChanged'), mappings: [{ groupId: 'g' }] }, error: /\/mappings\/0 must have required property 'roles'/ },
   RoleAssigned: { what: 'viaGroupIds missing', data: (({ viaGroupIds: _, ...d }) => d)(dataOf('RoleAssigned')), error: /required property 'viaGroupIds'/ },
   RoleRevoked: { what: 'role empty', data: { ...dataOf('RoleRevoked'), role: '' }, error: /\/role must NOT have fewer than 1 characters/ },
+  UserRolesResynced: { what: 'a role without its groups', data: { ...dataOf('UserRolesResynced'), roles: [{ role: 'admin' }] }, error: /\/roles\/0 must have required property 'viaGroupIds'/ },
 };
 
 describe('validateEventData', () => {

@@ -339,6 +339,14 @@ export const EXAMPLES: Readonly<Record<EventType, EventExample>> = {
     streamId: directory,
     streamVersion: 6,
   },
+  UserRolesResynced: {
+    id: '7f1b3d5e-9a2c-4e6f-8b0d-1c3e5a7f9b2d',
+    event: { type: 'UserRolesResynced', schemaVersion: 1, data: { userId: otherUserId, resyncId, roles: [{ role: 'admin', viaGroupIds: [groupId] }, { role: 'viewer', viaGroupIds: [] }] } },
+    metadata: fromSystem('2026-03-12T07:00:01.000Z', '0a2c4e6f-8b1d-4f3a-b5c7-9d1e3f5a7b9c'),
+    source: roleAssignment,
+    streamId: streamIds.roleGrant(directoryId, otherUserId),
+    streamVersion: 1,
+  },
 };
 
 /** The buildEnvelope input of an example. */

@@ -21,6 +21,26 @@ export interface RoleRevokedDataV1 {
 }
 export type RoleRevokedV1 = VersionedEvent<'RoleRevoked', 1, RoleRevokedDataV1>;
 
+/** One role a user holds, and what grants it. */
+export interface HeldRoleV1 {
+  readonly role: string;
+  /** As in RoleAssigned: the granting groups; [] when only the default role grants it. */
+  readonly viaGroupIds: readonly string[];
+}
+
+/**
+ * A resync's statement of every role a user holds (their whole set, possibly empty), on the user's role
+ * stream between their RoleAssigned/RoleRevoked: replace what you have for the user with it.
+ */
+export interface UserRolesResyncedDataV1 {
+  readonly userId: string;
+  /** The resync (DirectoryResyncStarted…Completed on scim.directory.events) this belongs to. */
+  readonly resyncId: string;
+  readonly roles: readonly HeldRoleV1[];
+}
+export type UserRolesResyncedV1 = VersionedEvent<'UserRolesResynced', 1, UserRolesResyncedDataV1>;
+
 export type RoleAssigned = RoleAssignedV1;
 export type RoleRevoked = RoleRevokedV1;
-export type RoleEvent = RoleAssigned | RoleRevoked;
+export type UserRolesResynced = UserRolesResyncedV1;
+export type RoleEvent = RoleAssigned | RoleRevoked | UserRolesResynced;

@@ -190,4 +190,5 @@ export const PUBLIC_EVENT_TYPES = [
   'RoleMappingsChanged',
   'RoleAssigned',
   'RoleRevoked',
+  'UserRolesResynced',
 ] as const;

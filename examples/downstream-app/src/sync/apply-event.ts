@@ -153,6 +153,10 @@ export async function applyEvent(db: EntityManager, envelope: EventEnvelope, eve
     case 'RoleRevoked':
       await updateUser(db, ctx, event.data.userId, 'roles = array_remove(roles, $3)', [event.data.role]);
       return 'applied';
+    // A resync's statement of the user's whole role set: replace ours (it repairs any role we missed).
+    case 'UserRolesResynced':
+      await updateUser(db, ctx, event.data.userId, 'roles = ARRAY(SELECT DISTINCT r FROM unnest($3::text[]) AS r ORDER BY 1)', [event.data.roles.map((r) => r.role)]);
+      return 'applied';
 
     // Nothing for this app: token rotation is the IdP admin's business, and mapping changes reach it as
     // RoleAssigned / RoleRevoked. New event types may appear on a topic at any time: ignore what you

@@ -13,6 +13,7 @@ import {
   type TestDirectory,
 } from '@scimbridge/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { appRows, startDownstreamApp, waitForEqualTables, type DownstreamAppProcess } from './downstream-app.test-support';
 
 /*
@@ -247,6 +248,24 @@ describe('examples/downstream-app in Kafka mode', () => {
       await admin.disconnect();
     }
     expect(await appRows(app.url, directoryId)).toEqual(before);
+  }, 180_000);
+
+  it('is repaired by a full-state resync after its table drifted, roles included', async () => {
+    const { directoryId } = directory;
+    // Drift, as a bug or a lost message would leave it: a user's roles and name changed behind its back.
+    const db = new Client({ connectionString: requiredEnv('DATABASE_URL') });
+    await db.connect();
+    try {
+      const tampered = await db.query(`UPDATE "${schema}".users SET roles = '{}', user_name = 'drifted' WHERE directory_id = $1 AND user_id = $2`, [directoryId, ids['erin']]);
+      expect(tampered.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    const resync = await managementCall<{ resyncId: string }>(ingress.url, 'POST', `/directories/${directoryId}/resync`);
+    expect(resync.status).toBe(202);
+    await waitForEqualTables(app!.url, scim, roles.url, directoryId, deleted, (truth) => {
+      expect(truth['erin@example.com']).toMatchObject({ active: true, roles: ['admin'] });
+    });
   }, 180_000);
 });
 

@@ -28,3 +28,24 @@ export const ROLE_REVOKED_V1_SCHEMA = eventDataSchema({
     ),
   },
 });
+
+export const USER_ROLES_RESYNCED_V1_SCHEMA = eventDataSchema({
+  type: 'UserRolesResynced',
+  version: 1,
+  description:
+    'Every role a user holds, re-sent by a full-state resync (`POST /api/v1/directories/{id}/resync`) once the directory’s users and groups are re-sent: replace the roles you keep for the user with `roles` (possibly empty). It is on the user’s role stream, in order with their RoleAssigned/RoleRevoked, so per-subject dedupe applies as usual.',
+  properties: {
+    userId,
+    resyncId: nonEmptyString('The resync this belongs to (see DirectoryResyncStarted).'),
+    roles: {
+      type: 'array',
+      description: 'The user’s whole role set, by role name.',
+      items: {
+        type: 'object',
+        required: ['role', 'viaGroupIds'],
+        properties: { role, viaGroupIds: idList('The groups whose mapping grants the role; [] when only the directory’s default role grants it.') },
+        additionalProperties: false,
+      },
+    },
+  },
+});

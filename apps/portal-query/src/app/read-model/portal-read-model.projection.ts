@@ -286,6 +286,9 @@ export class PortalReadModelProjection implements Projection {
           values: [directoryId, event.data.userId, event.data.role, [...event.data.viaGroupIds], time],
         });
         return;
+      case 'UserRolesResynced':
+        // The set the user's role stream already led to here (it is on that stream, in order).
+        return;
       case 'RoleRevoked':
         await tx.query({
           name: `${this.tag}_role_revoked`,

@@ -48,6 +48,8 @@ export class RoleGrantProjection implements Projection {
     // The contracts decoder has validated data against this type's latest schema.
     const event = { type: projected.type, data: projected.data } as ContractEvent;
     const affected = await this.applyToModel(event, directoryId, tx, projected.time);
+    // A resync's roles part: once the directory's users and groups are re-sent, every user's role set.
+    if (event.type === 'DirectoryResyncCompleted' && this.mode === 'live') await publishRoleResync(tx, this.store, directoryId, event.data.resyncId, projected);
     if (affected === undefined || this.mode === 'replay') return;
     await regrantAndPublish(tx, this.store, directoryId, affected, projected, { revocationsNameNoGroup: event.type === 'UserDeprovisioned' });
   }
@@ -130,6 +132,7 @@ export class RoleGrantProjection implements Projection {
         return forgetDirectory(tx, directoryId, time);
       case 'RoleAssigned':
       case 'RoleRevoked':
+      case 'UserRolesResynced':
         throw new Error(`${event.type} is not on the topics this projection reads`);
       default: {
         const unreachable: never = event;
@@ -224,6 +227,48 @@ export async function regrantAndPublish(
     changes.map((change) => ({ streamId: streamIds.roleGrant(directoryId, change.userId), event: roleEvent(change, cause, directoryId, options.revocationsNameNoGroup === true) })),
   );
   return appended;
+}
+
+/**
+ * UserRolesResynced for every user of the directory (their whole role set, [] included), on each user's
+ * role stream, in the projection's transaction. Ids derive from the resync event and the user, so a
+ * replay of that event writes nothing twice.
+ */
+async function publishRoleResync(tx: PoolClient, store: PostgresEventStore, directoryId: string, resyncId: string, cause: ProjectedEvent): Promise<void> {
+  if (!cause.organizationId) throw new Error(`event ${cause.id} carries no organization id`);
+  const { rows } = await tx.query<{ user_id: string; roles: { role: string; viaGroupIds: string[] }[] }>(
+    `SELECT u.user_id,
+            coalesce(jsonb_agg(jsonb_build_object('role', g.role_key, 'viaGroupIds', to_jsonb(g.via_group_ids)) ORDER BY g.role_key)
+                       FILTER (WHERE g.role_key IS NOT NULL), '[]'::jsonb) AS roles
+       FROM directory_users AS u
+       LEFT JOIN role_grants AS g ON g.directory_id = u.directory_id AND g.user_id = u.user_id
+      WHERE u.directory_id = $1
+      GROUP BY u.user_id
+      ORDER BY u.user_id`,
+    [directoryId],
+  );
+  if (rows.length === 0) return;
+  const metadata: EventMetadata = {
+    directoryId,
+    organizationId: cause.organizationId,
+    occurredAt: requireTime(cause),
+    correlationId: cause.id,
+    causationId: cause.id,
+    actor: { kind: 'system' },
+  };
+  await store.appendToStreamsIn(
+    tx,
+    rows.map((row) => ({
+      streamId: streamIds.roleGrant(directoryId, row.user_id),
+      event: {
+        id: uuidv5(`${cause.id}:UserRolesResynced:${row.user_id}`, ROLE_EVENT_NAMESPACE),
+        type: 'UserRolesResynced',
+        schemaVersion: 1,
+        data: { userId: row.user_id, resyncId, roles: row.roles },
+        metadata: { ...metadata },
+      },
+    })),
+  );
 }
 
 function requireTime(event: ProjectedEvent): string {
