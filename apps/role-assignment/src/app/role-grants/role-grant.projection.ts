@@ -235,7 +235,6 @@ export async function regrantAndPublish(
  * replay of that event writes nothing twice.
  */
 async function publishRoleResync(tx: PoolClient, store: PostgresEventStore, directoryId: string, resyncId: string, cause: ProjectedEvent): Promise<void> {
-  if (!cause.organizationId) throw new Error(`event ${cause.id} carries no organization id`);
   const { rows } = await tx.query<{ user_id: string; roles: { role: string; viaGroupIds: string[] }[] }>(
     `SELECT u.user_id,
             coalesce(jsonb_agg(jsonb_build_object('role', g.role_key, 'viaGroupIds', to_jsonb(g.via_group_ids)) ORDER BY g.role_key)
@@ -248,14 +247,7 @@ async function publishRoleResync(tx: PoolClient, store: PostgresEventStore, dire
     [directoryId],
   );
   if (rows.length === 0) return;
-  const metadata: EventMetadata = {
-    directoryId,
-    organizationId: cause.organizationId,
-    occurredAt: requireTime(cause),
-    correlationId: cause.id,
-    causationId: cause.id,
-    actor: { kind: 'system' },
-  };
+  const metadata = systemMetadata(cause, directoryId);
   await store.appendToStreamsIn(
     tx,
     rows.map((row) => ({
@@ -271,6 +263,12 @@ async function publishRoleResync(tx: PoolClient, store: PostgresEventStore, dire
   );
 }
 
+/** Metadata of a role event role-assignment emits because of `cause`. */
+function systemMetadata(cause: ProjectedEvent, directoryId: string): EventMetadata {
+  if (!cause.organizationId) throw new Error(`event ${cause.id} carries no organization id`);
+  return { directoryId, organizationId: cause.organizationId, occurredAt: requireTime(cause), correlationId: cause.id, causationId: cause.id, actor: { kind: 'system' } };
+}
+
 function requireTime(event: ProjectedEvent): string {
   if (!event.time) throw new Error(`event ${event.id} carries no time`);
   return event.time;
@@ -281,16 +279,8 @@ function requireTime(event: ProjectedEvent): string {
  * the kind, so the same cause always yields the same id: a replay cannot publish it twice.
  */
 function roleEvent(change: GrantChangeRow, cause: ProjectedEvent, directoryId: string, revokedByDeprovisioning: boolean): NewEvent {
-  if (!cause.organizationId) throw new Error(`event ${cause.id} carries no organization id`);
   const type = change.kind === 'assigned' ? 'RoleAssigned' : 'RoleRevoked';
-  const metadata: EventMetadata = {
-    directoryId,
-    organizationId: cause.organizationId,
-    occurredAt: requireTime(cause),
-    correlationId: cause.id,
-    causationId: cause.id,
-    actor: { kind: 'system' },
-  };
+  const metadata = systemMetadata(cause, directoryId);
   return {
     id: uuidv5(`${cause.id}:${type}:${change.userId}:${change.role}`, ROLE_EVENT_NAMESPACE),
     type,
