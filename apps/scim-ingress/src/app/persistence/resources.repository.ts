@@ -5,6 +5,19 @@ import type { Pool, PoolClient } from 'pg';
 export type ResourceType = 'User' | 'Group';
 type Db = Pick<Pool, 'query'> | PoolClient;
 
+/** One resource of a directory. */
+export interface ResourceKey {
+  readonly directoryId: string;
+  readonly id: string;
+}
+
+/** A user's membership of a group. */
+export interface Membership {
+  readonly directoryId: string;
+  readonly groupId: string;
+  readonly userId: string;
+}
+
 export interface ResourceRow {
   readonly directoryId: string;
   readonly resourceType: ResourceType;
@@ -113,12 +126,31 @@ export class ResourcesRepository {
    * write, as `lock` requires.
    */
   async lockMany(client: PoolClient, directoryId: string, type: ResourceType, ids: readonly string[]): Promise<ResourceRow[]> {
-    if (ids.length === 0) return [];
-    await client.query(`SELECT count(${QUEUE_LOCK.replace('$3', 'q.id')}) FROM (SELECT id FROM unnest($3::text[]) AS id ORDER BY id) AS q`, [directoryId, type, ids]);
-    const { rows } = await client.query<Row>(
-      `SELECT ${COLUMNS} FROM scim_resources WHERE directory_id = $1 AND resource_type = $2 AND id = ANY($3::text[]) ORDER BY id FOR UPDATE`,
-      [directoryId, type, ids],
-    );
+    return this.lockAcross(client, type, ids.map((id) => ({ directoryId, id })));
+  }
+
+  /**
+   * `lockMany` across directories (a batch of group writes of several IdPs): queued on each resource
+   * in (directory, id) order — every multi-resource locker uses that order, so they cannot deadlock
+   * each other — then the rows that exist, locked. Call before the transaction's first write.
+   */
+  async lockAcross(client: PoolClient, type: ResourceType, keys: readonly ResourceKey[]): Promise<ResourceRow[]> {
+    if (keys.length === 0) return [];
+    const directories = keys.map((k) => k.directoryId);
+    const ids = keys.map((k) => k.id);
+    // One statement: the aggregate queues on every resource before any row comes out of the join, and
+    // FOR UPDATE locks rows only as they come out (and, in READ COMMITTED, re-reads a row that a writer
+    // we waited for changed), as `lock` does for one resource.
+    const { rows } = await client.query<Row>({
+      name: 'scim_resources_lock_across',
+      text: `WITH keys AS (SELECT DISTINCT d, id FROM unnest($2::text[], $3::text[]) AS u(d, id)),
+                  queued AS (SELECT count(pg_advisory_xact_lock(hashtextextended(q.d || '/' || $1 || '/' || q.id, 0))) AS n
+                               FROM (SELECT d, id FROM keys ORDER BY d, id) AS q)
+             SELECT ${prefixed('r')} FROM queued, keys AS k
+               JOIN scim_resources AS r ON r.directory_id = k.d AND r.resource_type = $1 AND r.id = k.id
+              ORDER BY r.directory_id, r.id FOR UPDATE OF r`,
+      values: [type, directories, ids],
+    });
     return rows.map(fromRow);
   }
 
@@ -189,41 +221,70 @@ export class ResourcesRepository {
   }
 
   /**
-   * A group's new row and its membership change as ONE statement (inside the caller's transaction, which
-   * holds the group's lock): the added members must be users of the directory — they are key-share
-   * locked, as `existingUsers` does, so a concurrent user delete waits or is waited for — and only then
-   * are the members inserted/deleted and the row written. Returns the added ids that are not users
-   * (nothing was written then). One round trip instead of three: on this machine each costs the ingress
-   * ~0.15 ms of CPU in socket writes, the largest share of a group PATCH (bench/group-patch.bench.ts).
+   * Groups' new rows and their membership changes as ONE statement, inside the caller's transaction
+   * (which holds the groups' locks): every user in `mustBeUsers` (the members any of the writes added,
+   * even if a later one removed them again) must be a user of its directory — they are key-share locked,
+   * as `existingUsers` does, so a concurrent user delete waits or is waited for — and only then are the
+   * members inserted/deleted and the rows written. Returns those of `mustBeUsers` that are not users
+   * (nothing was written then). One round trip for any number of groups: on this machine each
+   * round trip costs the ingress ~0.15 ms of CPU in socket writes (bench/group-patch.bench.ts). Rows
+   * and members travel as jsonb parameters, so the text (and its prepared plan) is one for every size.
    */
-  async updateGroupAndMembers(client: PoolClient, row: ResourceRow, added: readonly string[], removed: readonly string[]): Promise<string[]> {
-    const wanted = [...new Set(added)];
-    const { rows } = await this.guardUnique('Group', () =>
-      client.query<{ ok: boolean; found: string[] }>({
-        name: 'scim_resources_update_group_and_members',
-        text: `WITH found AS (
-                 SELECT u.id FROM scim_resources AS u
-                  WHERE u.directory_id = $1 AND u.resource_type = 'User' AND u.id = ANY($10::text[])
+  async writeGroups(
+    client: PoolClient,
+    rows: readonly ResourceRow[],
+    added: readonly Membership[],
+    removed: readonly Membership[],
+    mustBeUsers: readonly Membership[] = added,
+  ): Promise<Membership[]> {
+    const rowsJson = JSON.stringify(
+      rows.map((row) => ({
+        directory_id: row.directoryId,
+        id: row.id,
+        resource: row.resource,
+        unknown_attributes: row.unknownAttributes,
+        revision: row.revision,
+        stream_version: row.streamVersion,
+        updated_at: row.updatedAt,
+        unique_key: uniqueKeyOf('Group', row.resource),
+      })),
+    );
+    const pairs = (list: readonly Membership[]): string => JSON.stringify(list.map((m) => ({ directory_id: m.directoryId, group_id: m.groupId, user_id: m.userId })));
+    // A displayName clash is passed on as PostgreSQL's error (map it with guardUnique): a caller writing
+    // several groups' updates at once must see which kind of failure it was.
+    const { rows: result } = await client.query<{ ok: boolean; found: [string, string][] }>({
+        name: 'scim_resources_write_groups',
+        text: `WITH input AS (
+                 SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(directory_id text, id text, resource jsonb, unknown_attributes jsonb,
+                                                                  revision int, stream_version int, updated_at timestamptz, unique_key text)),
+               wanted AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS a(directory_id text, group_id text, user_id text)),
+               gone AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS d(directory_id text, group_id text, user_id text)),
+               candidates AS (SELECT DISTINCT directory_id, user_id FROM jsonb_to_recordset($4::jsonb) AS c(directory_id text, group_id text, user_id text)),
+               found AS (
+                 SELECT u.directory_id, u.id FROM candidates AS c
+                   JOIN scim_resources AS u ON u.directory_id = c.directory_id AND u.resource_type = 'User' AND u.id = c.user_id
                     FOR KEY SHARE OF u),
-               ok AS (SELECT (SELECT count(*) FROM found) = cardinality($10::text[]) AS ok),
+               ok AS (SELECT (SELECT count(*) FROM found) = (SELECT count(*) FROM candidates) AS ok),
                inserted AS (
                  INSERT INTO group_members (directory_id, group_id, user_id)
-                 SELECT $1, $3, f.id FROM found AS f WHERE (SELECT ok FROM ok)
+                 SELECT w.directory_id, w.group_id, w.user_id FROM wanted AS w WHERE (SELECT ok FROM ok)
                  ON CONFLICT DO NOTHING),
                deleted AS (
-                 DELETE FROM group_members
-                  WHERE directory_id = $1 AND group_id = $3 AND user_id = ANY($11::text[]) AND (SELECT ok FROM ok)),
+                 DELETE FROM group_members AS m USING gone AS g
+                  WHERE m.directory_id = g.directory_id AND m.group_id = g.group_id AND m.user_id = g.user_id AND (SELECT ok FROM ok)),
                updated AS (
-                 UPDATE scim_resources SET resource = $4, unknown_attributes = $5, revision = $6, stream_version = $7, updated_at = $8, unique_key = $9
-                  WHERE directory_id = $1 AND resource_type = $2 AND id = $3 AND (SELECT ok FROM ok))
-               SELECT (SELECT ok FROM ok) AS ok, ARRAY(SELECT id FROM found) AS found`,
-        values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource), wanted, removed],
-      }),
-    );
-    const result = rows[0];
-    if (result?.ok) return [];
-    const found = new Set(result?.found ?? []);
-    return wanted.filter((id) => !found.has(id));
+                 UPDATE scim_resources AS s
+                    SET resource = i.resource, unknown_attributes = i.unknown_attributes, revision = i.revision,
+                        stream_version = i.stream_version, updated_at = i.updated_at, unique_key = i.unique_key
+                   FROM input AS i
+                  WHERE s.directory_id = i.directory_id AND s.resource_type = 'Group' AND s.id = i.id AND (SELECT ok FROM ok))
+               SELECT (SELECT ok FROM ok) AS ok, coalesce((SELECT jsonb_agg(jsonb_build_array(f.directory_id, f.id)) FROM found AS f), '[]'::jsonb) AS found`,
+        values: [rowsJson, pairs(added), pairs(removed), pairs(mustBeUsers)],
+      });
+    const outcome = result[0];
+    if (outcome?.ok) return [];
+    const found = new Set((outcome?.found ?? []).map(([directoryId, userId]) => `${directoryId}/${userId}`));
+    return mustBeUsers.filter((m) => !found.has(`${m.directoryId}/${m.userId}`));
   }
 
   /**

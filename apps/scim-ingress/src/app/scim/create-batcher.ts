@@ -1,5 +1,6 @@
 import { DatabaseError } from 'pg';
 import { ConcurrencyError, type NewEvent, type PostgresEventStore } from '@scimbridge/event-store';
+import { BatchDispatcher, type BatchLimits } from './batch-dispatcher';
 import { uniquenessError, type ResourceRow, type ResourcesRepository, type ResourceType } from '../persistence/resources.repository';
 
 /** A validated, decided create: the new resource's row and its first events, on a new stream. */
@@ -16,33 +17,19 @@ interface Queued {
   readonly reject: (error: unknown) => void;
 }
 
-export interface CreateBatcherLimits {
-  /** Creates per statement. */
-  readonly maxBatch: number;
-  /** Statements in flight at once; further creates wait for one to finish and then go together. */
-  readonly maxInFlight: number;
-  /**
-   * A statement still running after this long stops holding its slot, so the creates behind it go
-   * ahead (a create waiting on another transaction's lock must not hold up every directory's creates).
-   */
-  readonly stallMs: number;
-}
-
 /**
  * One statement at a time: at 16 concurrent creates it carried 7 creates on average, and gave the most
  * creates/s (bench, one run each: 1 in flight 1,546/1,452 per s; 2: 1,493/1,405 with 3.9 per group; 4:
  * 1,242/1,349 with 2.3 per group). A serial IdP is not slowed: its create finds the slot free.
  */
-const DEFAULT_LIMITS: CreateBatcherLimits = { maxBatch: 32, maxInFlight: 1, stallMs: 500 };
+const DEFAULT_LIMITS: BatchLimits = { maxBatch: 32, maxInFlight: 1, stallMs: 500 };
 
 /**
- * Group commit for creates (users; groups without members), the bulk of a first sync. A create goes to
- * PostgreSQL at once while fewer than `maxInFlight` statements are running (default 1) — a single IdP
- * writing serially waits for nothing; under concurrent load the creates that arrive while a statement
- * runs are written together as ONE statement (rows + events of every new stream,
- * PostgresEventStore.appendNewStreamsWith): one round trip, one plan, one commit instead of one each. On
- * this machine the socket write that wakes a PostgreSQL backend costs the ingress ~100 µs (a fifth of its
- * CPU per create before this: docs/benchmarks.md).
+ * Group commit for creates (users; groups without members), the bulk of a first sync (dispatch:
+ * BatchDispatcher): the creates that arrive while a statement runs are written together as ONE statement
+ * (rows + events of every new stream, PostgresEventStore.appendNewStreamsWith): one round trip, one
+ * plan, one commit instead of one each. On this machine the socket write that wakes a PostgreSQL backend
+ * costs the ingress ~100 µs (a fifth of its CPU per create before this: docs/benchmarks.md).
  *
  * Each create resolves only after its own row and events are committed, and a request leaves both or
  * neither. A create whose userName/displayName is taken (by an existing resource, or by an earlier create
@@ -50,52 +37,22 @@ const DEFAULT_LIMITS: CreateBatcherLimits = { maxBatch: 32, maxInFlight: 1, stal
  * A group PostgreSQL refuses as a whole changed nothing, and each of its creates is then written on its
  * own, so each gets its own answer. A failure without a server verdict (connection lost, possibly after
  * the commit) is reported to every create of the group, as it would have been to a single one.
- *
- * Written here rather than with DataLoader: that library batches keyed reads per tick (with a cache);
- * this needs dispatch gated on statements in flight and per-create answers, which would be the same
- * code around it.
  */
-export class CreateBatcher {
-  private readonly queue: Queued[] = [];
-  private inFlight = 0;
-
+export class CreateBatcher extends BatchDispatcher<Queued> {
   constructor(
     private readonly store: PostgresEventStore,
     private readonly resources: ResourcesRepository,
-    private readonly limits: CreateBatcherLimits = DEFAULT_LIMITS,
-  ) {}
+    limits: BatchLimits = DEFAULT_LIMITS,
+  ) {
+    super(limits);
+  }
 
   /** Resolves once the resource row and its events are committed; rejects as a single write would. */
   write(create: NewResource): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ create, resolve, reject });
-      this.dispatch();
-    });
+    return new Promise<void>((resolve, reject) => this.enqueue({ create, resolve, reject }));
   }
 
-  private dispatch(): void {
-    while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
-      const group = this.queue.splice(0, this.limits.maxBatch);
-      this.inFlight += 1;
-      let holdsSlot = true;
-      const release = (): void => {
-        if (!holdsSlot) return;
-        holdsSlot = false;
-        clearTimeout(stalled);
-        this.inFlight -= 1;
-        this.dispatch();
-      };
-      const stalled = setTimeout(release, this.limits.stallMs);
-      void this.commit(group, release).finally(release);
-    }
-  }
-
-  /**
-   * `release` frees the statement slot. On success it is called as soon as the statement is back and
-   * BEFORE this group's creates are answered: their continuations (response, socket write: ~0.2 ms each)
-   * would otherwise all run before the next group's statement is even sent, leaving PostgreSQL idle.
-   */
-  private async commit(group: readonly Queued[], release: () => void): Promise<void> {
+  protected async commit(group: readonly Queued[], release: () => void): Promise<void> {
     let appended: ReadonlySet<string>;
     try {
       ({ appended } = await this.store.appendNewStreamsWith(

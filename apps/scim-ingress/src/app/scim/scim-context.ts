@@ -1,4 +1,5 @@
 import type { JsonObject, ProviderId } from '@scimbridge/scim';
+import type { Causation } from '../domain/event-wrapping';
 
 /** An authenticated SCIM request: which directory it is for and which token it used. */
 export interface ScimContext {
@@ -15,4 +16,9 @@ export interface ScimContext {
 export interface WriteOutcome {
   readonly resource: JsonObject | null;
   readonly events: readonly { readonly id: string; readonly type: string; readonly streamId: string }[];
+}
+
+/** Who and what caused a write's events: the request, its token (the IdP), and when (`at`, default now). */
+export function causationOf(ctx: ScimContext, at: Date = new Date()): Causation {
+  return { directoryId: ctx.directoryId, organizationId: ctx.organizationId, requestId: ctx.requestId, actor: { kind: 'idp', id: ctx.tokenId }, at };
 }

@@ -19,18 +19,11 @@ import { decideUser, userStateOf, INITIAL_USER_STATE, type UserCommand } from '.
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import type { ResourceRow, ResourcesRepository, ResourceType } from '../persistence/resources.repository';
 import { CreateBatcher } from './create-batcher';
-import type { ScimContext, WriteOutcome } from './scim-context';
-
-/** Transient database conflicts worth another try: our own version check, deadlocks, serialization failures. */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 8;
+import { GroupUpdateBatcher, notUsersError, type UpdatePlan } from './group-update-batcher';
+import { causationOf, type ScimContext, type WriteOutcome } from './scim-context';
+import { isRetryableConflict, retryingConflicts } from './write-conflicts';
 
 type Recorded = WriteOutcome['events'][number];
-
-type UpdatePlan =
-  | { readonly kind: 'unchanged'; readonly unknownChanged: boolean; readonly row: ResourceRow }
-  | { readonly kind: 'silent'; readonly row: ResourceRow }
-  | { readonly kind: 'events'; readonly row: ResourceRow; readonly events: DecidedEvent[] };
 
 /**
  * SCIM writes: validate with libs/scim, decide with the aggregates, then in ONE transaction write the
@@ -41,12 +34,16 @@ type UpdatePlan =
  */
 export class ScimWritesService {
   private readonly creates: CreateBatcher;
+  private readonly groupUpdates: GroupUpdateBatcher;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly resources: ResourcesRepository,
   ) {
     this.creates = new CreateBatcher(store, resources);
+    this.groupUpdates = new GroupUpdateBatcher(store, resources, (update, current, at) =>
+      this.planUpdate(update.ctx, 'Group', current, update.ifMatch, update.change, at),
+    );
   }
 
   // ---- Users --------------------------------------------------------------------------------------
@@ -203,10 +200,10 @@ export class ScimWritesService {
     ifMatch: string | undefined,
     change: (current: ResourceRow) => { resource: ScimResource; unknown: JsonObject | null },
   ): Promise<WriteOutcome> {
-    if (type === 'User') {
-      const done = await this.updateUserOptimistically(ctx, id, ifMatch, change);
-      if (done) return done;
-    }
+    // Groups: IdPs PATCH one group many times at once; those go together (GroupUpdateBatcher).
+    if (type === 'Group') return this.groupUpdates.write({ ctx, id, ifMatch, change });
+    const done = await this.updateUserOptimistically(ctx, id, ifMatch, change);
+    if (done) return done;
     return this.withRetry(async (tx, causation) => {
       const current = await this.resources.lock(tx.client, ctx.directoryId, type, id);
       if (!current) throw ScimError.notFound(`${type} ${id} not found`);
@@ -215,21 +212,9 @@ export class ScimWritesService {
         if (plan.unknownChanged) await this.resources.update(tx.client, plan.row);
         return { resource: current.resource, events: [] };
       }
-      if (plan.kind === 'silent') {
-        await this.resources.update(tx.client, plan.row);
-        return { resource: plan.row.resource, events: [] };
-      }
-      const membership = type === 'Group' ? plan.events.find((e) => e.type === 'GroupMembershipChanged') : undefined;
-      if (membership) {
-        // Members checked, changed and the row written in one statement (one round trip, not three).
-        const { added, removed } = membership.data as { added: string[]; removed: string[] };
-        const missing = await this.resources.updateGroupAndMembers(tx.client, plan.row, added, removed);
-        if (missing.length > 0) throw notUsersError(missing);
-      } else {
-        await this.resources.update(tx.client, plan.row);
-      }
-      const stream = type === 'User' ? streamIds.user(ctx.directoryId, id) : streamIds.group(ctx.directoryId, id);
-      return { resource: plan.row.resource, events: await this.append(tx, stream, plan.events, current.streamVersion, causation) };
+      await this.resources.update(tx.client, plan.row);
+      if (plan.kind === 'silent') return { resource: plan.row.resource, events: [] };
+      return { resource: plan.row.resource, events: await this.append(tx, streamIds.user(ctx.directoryId, id), plan.events, current.streamVersion, causation) };
     }, ctx);
   }
 
@@ -237,7 +222,7 @@ export class ScimWritesService {
    * A user update without a transaction: read, decide, then ONE statement that updates the row only if
    * it is still as read and appends the events with it (appendWith). Users are rarely written by two
    * requests at once; when they are (undefined here), the caller falls back to the locked path, which
-   * queues writers on the row lock. Groups always take the locked path: their members table is written
+   * queues writers on the row lock. Groups go through GroupUpdateBatcher: their members table is written
    * too, and IdPs do PATCH one group concurrently.
    */
   private async updateUserOptimistically(
@@ -264,7 +249,7 @@ export class ScimWritesService {
       );
       if (result.companionRows === 0) return undefined;
     } catch (error) {
-      if (error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code))) return undefined;
+      if (isRetryableConflict(error)) return undefined;
       throw error;
     }
     return { resource: plan.row.resource, events: events.map((e) => ({ id: e.id, type: e.type, streamId: stream })) };
@@ -321,30 +306,9 @@ export class ScimWritesService {
   }
 
   private async withRetry(work: (tx: EventStoreTransaction, causation: Causation) => Promise<WriteOutcome>, ctx: ScimContext): Promise<WriteOutcome> {
-    for (let attempt = 1; ; attempt += 1) {
-      const causation = causationOf(ctx);
-      try {
-        // No savepoints: every conflict is retried as a whole transaction here anyway.
-        return await this.store.withTransaction((tx) => work(tx, causation), { savepoints: false });
-      } catch (error) {
-        const retryable = error instanceof ConcurrencyError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
-        if (!retryable) throw error;
-        // Still conflicting after every attempt: a 503 tells the IdP to send it again later (it would
-        // treat a 500 as a failure of ours); nothing was written.
-        if (attempt >= MAX_ATTEMPTS) throw new ScimError(503, undefined, 'too many concurrent changes to this resource; retry the request');
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-      }
-    }
+    // No savepoints: every conflict is retried as a whole transaction anyway.
+    return retryingConflicts(() => this.store.withTransaction((tx) => work(tx, causationOf(ctx)), { savepoints: false }));
   }
-}
-
-function notUsersError(missing: readonly string[]): ScimError {
-  const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
-  return ScimError.invalidValue(`members must be users of this directory; not found: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
-}
-
-function causationOf(ctx: ScimContext): Causation {
-  return { directoryId: ctx.directoryId, organizationId: ctx.organizationId, requestId: ctx.requestId, actor: { kind: 'idp', id: ctx.tokenId }, at: new Date() };
 }
 
 /** The values of attributes no schema declares (custom IdP template fields), kept beside the resource. */
