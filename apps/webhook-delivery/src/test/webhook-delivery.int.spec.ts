@@ -180,6 +180,20 @@ describe('registration', () => {
     expect((await asPortal(org, 'DELETE', `/organizations/${org}/webhooks/${created.id}`)).status).toBe(204);
     expect((await call('GET', `/organizations/${org}/webhooks/${created.id}`)).status).toBe(404);
   });
+
+  it('keeps an organization at 50 webhooks even when creates race on two instances', async () => {
+    const directory = await createTestDirectory(s().ingress.url);
+    const org = directory.organizationId;
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => call<WebhookWithSecret & { message: string }>('POST', `/organizations/${org}/webhooks`, { url: `http://127.0.0.1:1/cap-${i}` })),
+    );
+    for (const answer of answers) if (answer.status === 201) secretsShown.push(answer.body.secret);
+    expect(answers.filter((a) => a.status === 201).length).toBe(50);
+    const refused = answers.filter((a) => a.status !== 201);
+    expect(refused.map((a) => a.status)).toEqual(Array(10).fill(400));
+    expect(refused[0]?.body.message).toBe('an organization has at most 50 webhooks');
+    expect((await call<{ webhooks: unknown[] }>('GET', `/organizations/${org}/webhooks`)).body.webhooks).toHaveLength(50);
+  });
 });
 
 describe('delivery', () => {
