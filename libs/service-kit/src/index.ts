@@ -5,6 +5,7 @@ export * from './health/readiness';
 export * from './kafka/kafka.module';
 export * from './logging/logging';
 export * from './postgres/postgres.module';
+export * from './postgres/transaction';
 export * from './service-kit.module';
 export * from './service-options';
 export * from './tokens';

@@ -1,6 +1,7 @@
 import { upcast, type RoleMappingsChangedDataV2 } from '@scimbridge/contracts';
 import { PostgresEventStore, type RecordedEvent } from '@scimbridge/event-store';
 import { contractsDecoder, ProjectionRunner, type ProjectionLogger } from '@scimbridge/messaging';
+import { inTransaction } from '@scimbridge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { v5 as uuidv5 } from 'uuid';
@@ -139,9 +140,7 @@ async function restoreFromStore(options: RebuildOptions, store: PostgresEventSto
     after = page[page.length - 1]?.position;
   }
   const s = `"${options.schema}"`;
-  const client = await options.pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(options.pool, async (client) => {
     await client.query(
       `INSERT INTO ${s}.known_organizations (organization_id, catalog_version) SELECT o.id, o.version FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, version int)
        ON CONFLICT (organization_id) DO UPDATE SET catalog_version = EXCLUDED.catalog_version`,
@@ -175,13 +174,7 @@ async function restoreFromStore(options: RebuildOptions, store: PostgresEventSto
          FROM jsonb_to_recordset($1::jsonb) AS g(directory_id uuid, user_id text, role_key text, via jsonb, granted_at timestamptz)`,
       [JSON.stringify([...grants.values()].map((g) => ({ directory_id: g.directoryId, user_id: g.userId, role_key: g.role, via: g.via, granted_at: g.at })))],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return { grants: grants.size };
 }
 
@@ -197,19 +190,11 @@ async function publishDifferences(options: RebuildOptions, store: PostgresEventS
   const at = new Date().toISOString();
   let events = 0;
   for (const d of directories) {
-    const client = await options.pool.connect();
-    try {
-      await client.query('BEGIN');
+    events += await inTransaction(options.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [d.directory_id]);
       const cause = { id: uuidv5(`rebuild:${d.directory_id}:${at}`, REBUILD_NAMESPACE), type: 'Rebuild', subject: `rebuild:${d.directory_id}`, sequence: 1, data: null, directoryId: d.directory_id, organizationId: d.organization_id, time: at };
-      events += await regrantAndPublish(client, store, d.directory_id, { kind: 'all' }, cause);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return regrantAndPublish(client, store, d.directory_id, { kind: 'all' }, cause);
+    });
   }
   return { directories: directories.length, events };
 }

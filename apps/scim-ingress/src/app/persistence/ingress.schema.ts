@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from '@scimbridge/service-kit';
 
 /**
  * The ingress's own tables, next to its event store in its schema. All of them are state derived from
@@ -7,9 +8,7 @@ import type { Pool } from 'pg';
  */
 export async function migrateIngressSchema(pool: Pool, schema: string): Promise<void> {
   const s = `"${schema}"`;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.ingress.migrate`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(`
@@ -125,11 +124,5 @@ export async function migrateIngressSchema(pool: Pool, schema: string): Promise<
         used_at timestamptz
       )`);
     await client.query(`CREATE INDEX IF NOT EXISTS portal_links_organization_idx ON ${s}.portal_links (organization_id, created_at DESC)`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { DeliveryView, WebhookView, WebhookWithSecret } from '@scimbridge/contracts';
-import { PG_POOL, SERVICE_CONFIG } from '@scimbridge/service-kit';
+import { inTransaction, PG_POOL, SERVICE_CONFIG } from '@scimbridge/service-kit';
 import type { Pool } from 'pg';
 import { resolveWebhookTarget, UnsafeUrlError } from '../network/address-policy';
 import type { WebhookDeliveryConfig } from '../webhook-delivery.config';
@@ -70,27 +70,19 @@ export class WebhookEndpointsService {
     const secret = newSigningSecret();
     // Count and insert under the organization's lock, in one transaction: two creates racing at 49 must
     // not both see room (the count runs after the lock, so its snapshot includes the other's row).
-    const client = await this.pool.connect();
-    let rows: EndpointRow[];
-    try {
-      await client.query('BEGIN');
+    const rows = await inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints/' || $1, 0))`, [organizationId]);
       const count = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE organization_id = $1`, [organizationId]);
       if ((count.rows[0]?.n ?? 0) >= MAX_ENDPOINTS_PER_ORGANIZATION) {
         throw new BadRequestException(`an organization has at most ${MAX_ENDPOINTS_PER_ORGANIZATION} webhooks`);
       }
-      ({ rows } = await client.query<EndpointRow>(
+      const inserted = await client.query<EndpointRow>(
         `INSERT INTO webhook_endpoints (id, organization_id, url, description, event_types, enabled, secret_sealed, secret_rotated_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now(), now()) RETURNING ${ENDPOINT_COLUMNS}`,
         [id, organizationId, body.url, body.description ?? null, body.eventTypes ?? [], body.enabled ?? true, this.secrets.seal(secret, id)],
-      ));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      );
+      return inserted.rows;
+    });
     return { ...view(rows[0] as EndpointRow), secret };
   }
 
