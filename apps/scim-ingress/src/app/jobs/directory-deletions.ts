@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { streamIds } from '@scimbridge/contracts';
-import { ConcurrencyError, type PostgresEventStore } from '@scimbridge/event-store';
+import type { PostgresEventStore } from '@scimbridge/event-store';
 import type { BackgroundWorker } from '@scimbridge/messaging';
 import type { Pool } from 'pg';
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
@@ -10,7 +10,8 @@ import type { DirectoriesRepository } from '../persistence/directories.repositor
 import type { ResourcesRepository, ResourceType } from '../persistence/resources.repository';
 import type { DirectoryService } from '../management/directory.service';
 import type { ResyncsRepository } from '../persistence/resyncs.repository';
-import { DurableJobs, retryConflicts } from './durable-jobs';
+import { retryConflicts } from '../persistence/conflicts';
+import { DurableJobs } from './durable-jobs';
 
 export interface DirectoryDeletionsOptions {
   /**
@@ -130,7 +131,6 @@ export class DirectoryDeletions implements BackgroundWorker {
           },
           { savepoints: false },
         ),
-      (error) => error instanceof ConcurrencyError,
     );
     this.store.notifyAppended();
     return deleted;

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { groupStateFromResource, streamIds, userStateFromResource, type EventActor } from '@scimbridge/contracts';
-import { ConcurrencyError, type NewEvent, type PostgresEventStore } from '@scimbridge/event-store';
+import { type NewEvent, type PostgresEventStore } from '@scimbridge/event-store';
 import type { BackgroundWorker } from '@scimbridge/messaging';
 import type { Pool } from 'pg';
 import { DirectoryRejection } from '../domain/directory.decider';
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import type { DirectoriesRepository } from '../persistence/directories.repository';
 import type { ResyncRow, ResyncsRepository } from '../persistence/resyncs.repository';
-import { DurableJobs, retryConflicts } from './durable-jobs';
+import { retryConflicts } from '../persistence/conflicts';
+import { DurableJobs } from './durable-jobs';
 
 export interface DirectoryResyncsOptions {
   /** Resources per transaction (and per append to the resync stream). */
@@ -144,7 +145,6 @@ export class DirectoryResyncs implements BackgroundWorker {
           },
           { savepoints: false },
         ),
-      (error) => error instanceof ConcurrencyError,
     );
     this.store.notifyAppended();
   }

@@ -108,18 +108,3 @@ export class DurableJobs {
     }
   }
 }
-
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-
-/** Runs `work` again (a few times, with jitter) when it lost a race: a deadlock, a serialization or version conflict. */
-export async function retryConflicts<T>(work: () => Promise<T>, isConflict: (error: unknown) => boolean, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      const retryable = isConflict(error) || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
-      if (!retryable || attempt >= attempts) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-    }
-  }
-}

@@ -6,7 +6,7 @@ import { toNewEvents, type DecidedEvent } from '../domain/event-wrapping';
 import { uniqueKeyOf, type Membership, type ResourceRow, type ResourcesRepository } from '../persistence/resources.repository';
 import { BatchDispatcher, type BatchLimits } from './batch-dispatcher';
 import { causationOf, type ScimContext, type WriteOutcome } from './scim-context';
-import { retryingConflicts } from './write-conflicts';
+import { retryConflicts } from '../persistence/conflicts';
 
 /** A PUT or PATCH of one group: `change` computes the new resource from the current row. */
 export interface GroupUpdate {
@@ -95,7 +95,7 @@ export class GroupUpdateBatcher extends BatchDispatcher<Queued> {
   protected async commit(batch: readonly Queued[], release: () => void): Promise<void> {
     let answers: BatchPlan['answers'];
     try {
-      answers = await retryingConflicts(() => this.attempt(batch));
+      answers = await retryConflicts(() => this.attempt(batch), { exhausted: tooManyConflicts });
     } catch (error) {
       if (batch.length > 1 && error instanceof DatabaseError) {
         // Refused as a whole, nothing written: one transaction per update, in order (holding the slot).
@@ -213,6 +213,14 @@ export class GroupUpdateBatcher extends BatchDispatcher<Queued> {
     }
     return plan;
   }
+}
+
+/**
+ * Still conflicting after every attempt: a 503 tells the IdP to send the request again later (it would
+ * treat a 500 as a failure of ours); nothing was written.
+ */
+export function tooManyConflicts(): ScimError {
+  return new ScimError(503, undefined, 'too many concurrent changes to this resource; retry the request');
 }
 
 /** SCIM 400 for members that are not users of the group's directory. */

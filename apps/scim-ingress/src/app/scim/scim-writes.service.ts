@@ -19,9 +19,9 @@ import { decideUser, userStateOf, INITIAL_USER_STATE, type UserCommand } from '.
 import { toNewEvents, type Causation, type DecidedEvent } from '../domain/event-wrapping';
 import type { ResourceRow, ResourcesRepository, ResourceType } from '../persistence/resources.repository';
 import { CreateBatcher } from './create-batcher';
-import { GroupUpdateBatcher, notUsersError, type UpdatePlan } from './group-update-batcher';
+import { GroupUpdateBatcher, notUsersError, tooManyConflicts, type UpdatePlan } from './group-update-batcher';
 import { causationOf, type ScimContext, type WriteOutcome } from './scim-context';
-import { isRetryableConflict, retryingConflicts } from './write-conflicts';
+import { isRetryableConflict, retryConflicts } from '../persistence/conflicts';
 
 type Recorded = WriteOutcome['events'][number];
 
@@ -307,7 +307,7 @@ export class ScimWritesService {
 
   private async withRetry(work: (tx: EventStoreTransaction, causation: Causation) => Promise<WriteOutcome>, ctx: ScimContext): Promise<WriteOutcome> {
     // No savepoints: every conflict is retried as a whole transaction anyway.
-    return retryingConflicts(() => this.store.withTransaction((tx) => work(tx, causationOf(ctx)), { savepoints: false }));
+    return retryConflicts(() => this.store.withTransaction((tx) => work(tx, causationOf(ctx)), { savepoints: false }), { exhausted: tooManyConflicts });
   }
 }
 
