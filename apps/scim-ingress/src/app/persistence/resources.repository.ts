@@ -46,6 +46,17 @@ interface Row {
 
 const COLUMNS = 'directory_id, resource_type, id, resource, unknown_attributes, revision, stream_version, created_at, updated_at';
 const UNIQUE_VIOLATION = '23505';
+/**
+ * The fence between creates and a directory's deletion: a create inserts nothing once the directory's
+ * deletion was requested (and its events are appended only with the row). The deletion job starts a
+ * grace period after the request, so a create statement that began before the request has committed by
+ * then and the job deletes what it created; one that begins after it sees the request. Without this, a
+ * create authenticated just before the request on another replica could land after DirectoryDeleted.
+ * Updates and deletes need no fence: the job deletes the rows, and they then find nothing (404).
+ */
+const NOT_BEING_DELETED = (directoryId: string): string =>
+  `NOT EXISTS (SELECT 1 FROM directories AS fence WHERE fence.id = ${directoryId} AND fence.deletion_requested_at IS NOT NULL)`;
+
 /** The per-resource queue of `lock` and `queue` ($1 directory, $2 type, $3 id): one key for both. */
 const QUEUE_LOCK = `pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))`;
 
@@ -164,22 +175,34 @@ export class ResourcesRepository {
 
   async insert(client: PoolClient, row: ResourceRow): Promise<void> {
     const { text, values } = this.insertStatement(row);
-    await this.guardUnique(row.resourceType, () => client.query(text, [...values]));
+    const { rowCount } = await this.guardUnique(row.resourceType, () => client.query(text, [...values]));
+    if (rowCount === 0) throw directoryBeingDeletedError();
   }
 
   /**
    * The INSERT of a new resource as a statement to run together with its first events
-   * (PostgresEventStore.appendWith); map its errors with `guardUnique`.
+   * (PostgresEventStore.appendWith); map its errors with `guardUnique`. It inserts nothing (and returns
+   * no row) when the directory is being deleted: see NOT_BEING_DELETED.
    */
   insertStatement(row: ResourceRow): CompanionStatement {
-    const { tuples, values } = rowTuples([row]);
-    return { text: `INSERT INTO scim_resources (${COLUMNS}, unique_key) VALUES ${tuples} RETURNING 1`, values };
+    return {
+      text: `INSERT INTO scim_resources (${COLUMNS}, unique_key)
+             SELECT $1::text, $2::text, $3::text, $4::jsonb, $5::jsonb, $6::int, $7::int, $8::timestamptz, $9::timestamptz, $10::text
+              WHERE ${NOT_BEING_DELETED('$1::text')} RETURNING 1`,
+      values: [row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource)],
+    };
+  }
+
+  /** Which of these directories are being deleted (why a create was refused; see NOT_BEING_DELETED). */
+  async beingDeleted(directoryIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM directories WHERE id = ANY($1::text[]) AND deletion_requested_at IS NOT NULL', [[...new Set(directoryIds)]]);
+    return new Set(rows.map((r) => r.id));
   }
 
   /**
    * The INSERT of several new resources for PostgresEventStore.appendNewStreamsWith: a row whose
    * userName/displayName is taken (by an existing resource or an earlier row of the same statement) is
-   * skipped; the ids of the rows written come back as `key`.
+   * skipped, and so is a row of a directory being deleted; the ids of the rows written come back as `key`.
    */
   insertUniqueStatement(rows: readonly ResourceRow[]): CompanionStatement {
     // One jsonb parameter for all rows (one statement text for every group size; see appendNewStreamsWith).
@@ -204,6 +227,7 @@ export class ResourcesRepository {
                       AS (directory_id text, resource_type text, id text, resource jsonb, unknown_attributes jsonb, revision int,
                           stream_version int, created_at timestamptz, updated_at timestamptz, unique_key text))
                     WITH ORDINALITY AS r(directory_id, resource_type, id, resource, unknown_attributes, revision, stream_version, created_at, updated_at, unique_key, ord)
+              WHERE ${NOT_BEING_DELETED('r.directory_id')}
               ORDER BY r.ord
              ON CONFLICT (directory_id, resource_type, unique_key) DO NOTHING RETURNING id::text AS key`,
       values: [`[${payload.join(',')}]`],
@@ -399,20 +423,14 @@ export class ResourcesRepository {
   }
 }
 
+/** SCIM 404 for a write to a directory whose deletion was requested meanwhile. */
+export function directoryBeingDeletedError(): ScimError {
+  return ScimError.notFound('no such directory: it is being deleted');
+}
+
 /** SCIM 409 uniqueness for a userName (users) or displayName (groups) that is taken in the directory. */
 export function uniquenessError(type: ResourceType): ScimError {
   return ScimError.uniqueness(type === 'User' ? 'a user with this userName already exists in this directory' : 'a group with this displayName already exists in this directory');
-}
-
-/** VALUES tuples (and their parameters) of resource rows, unique key included. */
-function rowTuples(rows: readonly ResourceRow[]): { tuples: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const p = values.length;
-    values.push(row.directoryId, row.resourceType, row.id, row.resource, row.unknownAttributes, row.revision, row.streamVersion, row.createdAt, row.updatedAt, uniqueKeyOf(row.resourceType, row.resource));
-    return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb, $${p + 5}::jsonb, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10})`;
-  });
-  return { tuples: tuples.join(', '), values };
 }
 
 function prefixed(alias: string): string {

@@ -197,3 +197,29 @@ it('reports a failure without a server verdict to every create of the group', as
   expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
   expect(await storedUserNames(directoryId)).toEqual([]);
 });
+
+it('refuses the creates of a directory whose deletion was requested (404, nothing written), alone and in a group', async () => {
+  const deleting = randomUUID();
+  const live = randomUUID();
+  const organizationId = randomUUID();
+  await pool.query('INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, now())', [organizationId, 'fence']);
+  await pool.query(
+    `INSERT INTO directories (id, organization_id, provider, name, enabled, stream_version, created_at, deletion_requested_at)
+     VALUES ($1, $3, 'onelogin', 'deleting', true, 1, now(), now()), ($2, $3, 'onelogin', 'live', true, 1, now(), NULL)`,
+    [deleting, live, organizationId],
+  );
+  const batcher = new CreateBatcher(store, resources, { maxBatch: 32, maxInFlight: 1, stallMs: 5_000 });
+  const statusOf = (o: PromiseSettledResult<void>) => (o.status === 'fulfilled' ? 201 : o.reason instanceof ScimError ? o.reason.status : String(o.reason));
+  // Alone (the free slot), then in a group with creates of a live directory.
+  const alone = newUser(deleting, 'alone@example.com');
+  const group = [newUser(live, 'kept1@example.com'), newUser(deleting, 'refused@example.com'), newUser(live, 'kept2@example.com')];
+  const outcomes = await Promise.allSettled([alone, ...group].map((c) => batcher.write(c)));
+  expect(outcomes.map(statusOf)).toEqual([404, 201, 404, 201]);
+  expect(await storedUserNames(deleting)).toEqual([]);
+  expect(await storedUserNames(live)).toEqual(['kept1@example.com', 'kept2@example.com']);
+  for (const c of [alone, group[1] as NewResource]) expect(await store.readStream(c.streamId)).toEqual([]);
+  // The one-at-a-time path (a group refused as a whole falls back to it) refuses it too.
+  const single = newUser(deleting, 'single@example.com');
+  await expect(store.appendWith(single.streamId, single.events, { expectedVersion: 0 }, resources.insertStatement(single.row))).resolves.toMatchObject({ companionRows: 0 });
+  expect(await store.readStream(single.streamId)).toEqual([]);
+});

@@ -1,7 +1,7 @@
 import { DatabaseError } from 'pg';
 import { ConcurrencyError, type NewEvent, type PostgresEventStore } from '@scimbridge/event-store';
 import { BatchDispatcher, type BatchLimits } from './batch-dispatcher';
-import { uniquenessError, type ResourceRow, type ResourcesRepository, type ResourceType } from '../persistence/resources.repository';
+import { directoryBeingDeletedError, uniquenessError, type ResourceRow, type ResourcesRepository, type ResourceType } from '../persistence/resources.repository';
 
 /** A validated, decided create: the new resource's row and its first events, on a new stream. */
 export interface NewResource {
@@ -33,7 +33,8 @@ const DEFAULT_LIMITS: BatchLimits = { maxBatch: 32, maxInFlight: 1, stallMs: 500
  *
  * Each create resolves only after its own row and events are committed, and a request leaves both or
  * neither. A create whose userName/displayName is taken (by an existing resource, or by an earlier create
- * of the same group) is skipped by the statement and answered 409, the others of the group are written.
+ * of the same group) is skipped by the statement and answered 409, the others of the group are written;
+ * so is a create of a directory being deleted (404: ResourcesRepository's NOT_BEING_DELETED).
  * A group PostgreSQL refuses as a whole changed nothing, and each of its creates is then written on its
  * own, so each gets its own answer. A failure without a server verdict (connection lost, possibly after
  * the commit) is reported to every create of the group, as it would have been to a single one.
@@ -69,14 +70,20 @@ export class CreateBatcher extends BatchDispatcher<Queued> {
       }
       return;
     }
+    // Not written: its userName/displayName was taken (409) or its directory is being deleted (404).
+    const refused = group.filter(({ create }) => !appended.has(create.streamId));
+    const deleting = refused.length === 0 ? new Set<string>() : await this.resources.beingDeleted(refused.map(({ create }) => create.row.directoryId)).catch(() => new Set<string>());
     release();
     for (const { create, resolve, reject } of group) {
       if (appended.has(create.streamId)) resolve();
-      else reject(uniquenessError(create.type));
+      else reject(deleting.has(create.row.directoryId) ? directoryBeingDeletedError() : uniquenessError(create.type));
     }
   }
 
   private async writeOne(create: NewResource): Promise<void> {
-    await this.resources.guardUnique(create.type, () => this.store.appendWith(create.streamId, create.events, { expectedVersion: 0 }, this.resources.insertStatement(create.row)));
+    const { companionRows } = await this.resources.guardUnique(create.type, () =>
+      this.store.appendWith(create.streamId, create.events, { expectedVersion: 0 }, this.resources.insertStatement(create.row)),
+    );
+    if (companionRows === 0) throw directoryBeingDeletedError();
   }
 }

@@ -231,3 +231,21 @@ it('applies a PUT and PATCHes of one group in arrival order', async () => {
   }
   expect([...replayed].sort()).toEqual(table);
 });
+
+it('refuses a group create with members in a directory whose deletion was requested (404, nothing written)', async () => {
+  const ctx = contextFor(randomUUID());
+  const [member] = await users(ctx, 1);
+  const organizationId = randomUUID();
+  await pool.query('INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, now())', [organizationId, 'fence']);
+  await pool.query(
+    `INSERT INTO directories (id, organization_id, provider, name, enabled, stream_version, created_at, deletion_requested_at)
+     VALUES ($1, $2, 'onelogin', 'deleting', true, 1, now(), now())`,
+    [ctx.directoryId, organizationId],
+  );
+  expect(await statusOf(writes.createGroup(ctx, { schemas: [GROUP_URN], displayName: 'Late', members: [{ value: member }] }))).toBe(404);
+  expect(await statusOf(writes.createUser(ctx, { schemas: [USER_URN], userName: 'late@example.com' }))).toBe(404);
+  const { rows } = await pool.query('SELECT id FROM scim_resources WHERE directory_id = $1', [ctx.directoryId]);
+  expect(rows).toHaveLength(1); // the member created before the request
+  const members = await pool.query('SELECT 1 FROM group_members WHERE directory_id = $1', [ctx.directoryId]);
+  expect(members.rows).toHaveLength(0);
+});
