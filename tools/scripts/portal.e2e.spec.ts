@@ -620,6 +620,12 @@ describe('SCIM configuration portal (browser)', () => {
       await waitFor('the redelivery to reach the receiver', async () => {
         if (received.length <= before) throw new Error('not yet');
       });
+      // Disabling says what it means for events meanwhile; enabling again takes the note away.
+      await page.getByRole('button', { name: 'Disable', exact: true }).click();
+      await page.getByTestId('webhook-disabled-note').waitFor();
+      expect(await page.getByTestId('webhook-disabled-note').textContent()).toContain('not queued for this endpoint');
+      await page.getByRole('button', { name: 'Enable', exact: true }).click();
+      await page.getByTestId('webhook-disabled-note').waitFor({ state: 'detached' });
       expect(consoleErrors).toEqual([]);
     } finally {
       await context.close();

@@ -204,6 +204,11 @@ function WebhookDetail({
         <p className="muted small">
           {webhook.eventTypes.length === 0 ? 'Receives every event.' : `Receives ${webhook.eventTypes.join(', ')}.`} Signing secret last set {formatDateTime(webhook.secretRotatedAt)}.
         </p>
+        {webhook.enabled ? null : (
+          <p className="muted small" data-testid="webhook-disabled-note">
+            Disabled: events that happen now are not queued for this endpoint. After enabling it again, catch up with the events API or &ldquo;Resend everything to your app&rdquo; on a directory&rsquo;s Configuration tab.
+          </p>
+        )}
         {secret ? (
           <div className="fresh-token" data-testid="webhook-secret-once">
             <CopyField label="Signing secret (shown once: verify signatures with it)" value={secret} testId="webhook-secret" secret />
