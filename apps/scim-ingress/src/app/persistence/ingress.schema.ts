@@ -62,6 +62,16 @@ export async function migrateIngressSchema(pool: Pool, schema: string): Promise<
         updated_at timestamptz NOT NULL,
         PRIMARY KEY (directory_id, resource_type, id)
       )`);
+    // Uncompressed TOAST for the resource JSON: a big group's row (~100 KB for 1,000 members) is read
+    // and rewritten on every membership change, and pglz compressing/decompressing it was most of
+    // PostgreSQL's CPU per PATCH (1.23 → 0.72 ms at 10 groups × 1,000, docs/benchmarks.md); this
+    // PostgreSQL has no lz4. Rows under ~2 KB (users, small groups) are not TOASTed either way. Only when
+    // not set yet: ALTER TABLE takes a table lock, which a replica starting must not take every time.
+    const storage = await client.query<{ attstorage: string }>(
+      `SELECT a.attstorage FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'resource'`,
+      [`${s}.scim_resources`],
+    );
+    if (storage.rows[0]?.attstorage !== 'e') await client.query(`ALTER TABLE ${s}.scim_resources ALTER COLUMN resource SET STORAGE EXTERNAL`);
     await client.query(
       `CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_unique_key_idx ON ${s}.scim_resources (directory_id, resource_type, unique_key)`,
     );

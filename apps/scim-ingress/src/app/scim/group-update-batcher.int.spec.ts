@@ -249,3 +249,12 @@ it('refuses a group create with members in a directory whose deletion was reques
   const members = await pool.query('SELECT 1 FROM group_members WHERE directory_id = $1', [ctx.directoryId]);
   expect(members.rows).toHaveLength(0);
 });
+
+it('keeps the resource JSON uncompressed out of line (big groups are rewritten on every PATCH), and migrates again without change', async () => {
+  const storage = async (): Promise<string | undefined> =>
+    (await pool.query<{ attstorage: string }>(`SELECT attstorage FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'resource'`, [`"${schema}".scim_resources`])).rows[0]
+      ?.attstorage;
+  expect(await storage()).toBe('e');
+  await migrateIngressSchema(pool, schema);
+  expect(await storage()).toBe('e');
+});
