@@ -74,6 +74,8 @@ export interface SubscribeOptions {
   readonly pollIntervalMs?: number;
   /** Where the store wakes subscriptions on commit: wait this long after a wake-up so appends batch up. */
   readonly coalesceMs?: number;
+  /** Only wait (up to `coalesceMs`) above this many events per second; below, read at once (see pollingSubscription). */
+  readonly coalesceAbovePerSecond?: number;
 }
 
 export interface Subscription {

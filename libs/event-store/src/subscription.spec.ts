@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { GlobalPosition, RecordedEvent } from './event-store.port';
 import { pollingSubscription } from './subscription';
 
@@ -92,4 +93,70 @@ it('fails a drain() that a read or the handler then fails on (it would otherwise
     await expect(subscription.done).rejects.toThrow(`${breaks} broke`);
     await expect(drained).rejects.toThrow(/stopped before it caught up/);
   }
+});
+
+describe('coalescing', () => {
+  function wakeable(coalesce: { coalesceMs: number; coalesceAbovePerSecond?: number }, handlerMs = 0) {
+    const wakeUps = new EventEmitter();
+    const stored: RecordedEvent[] = [];
+    const handled: { n: number; at: number }[] = [];
+    const subscription = pollingSubscription({
+      read: async (after: GlobalPosition, limit: number) => stored.filter((e) => e.position.sequence > after.sequence).slice(0, limit),
+      handler: async (events) => {
+        if (handlerMs > 0) await new Promise((r) => setTimeout(r, handlerMs));
+        for (const e of events) handled.push({ n: (e.data as { n: number }).n, at: performance.now() });
+      },
+      after: { transactionId: 0n, sequence: 0n },
+      batchSize: 100,
+      pollIntervalMs: 60_000,
+      wakeUps,
+      ...coalesce,
+    });
+    const append = (n: number): number => {
+      stored.push(eventAt(n));
+      wakeUps.emit('appended');
+      return performance.now();
+    };
+    return { append, handled, subscription };
+  }
+  const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('waits coalesceMs after a wake-up when always coalescing', async () => {
+    const { append, handled, subscription } = wakeable({ coalesceMs: 300 });
+    await settle(20);
+    const at = append(1);
+    await settle(600);
+    expect(handled.map((h) => h.n)).toEqual([1]);
+    expect((handled[0] as { at: number }).at - at).toBeGreaterThanOrEqual(250);
+    await subscription.stop();
+  });
+
+  it('reads at once below coalesceAbovePerSecond, and coalesces above it', async () => {
+    const { append, handled, subscription } = wakeable({ coalesceMs: 300, coalesceAbovePerSecond: 5 });
+    await settle(20);
+    const at = append(1);
+    await settle(100);
+    expect(handled.map((h) => h.n)).toEqual([1]);
+    expect((handled[0] as { at: number }).at - at).toBeLessThan(100);
+    // Ten more events read within the second: 11/s, above twice the threshold → the full 300 ms.
+    for (let n = 2; n <= 11; n += 1) append(n);
+    await settle(50);
+    const busyAt = append(12);
+    await settle(600);
+    const twelfth = handled.find((h) => h.n === 12) as { at: number };
+    expect(twelfth.at - busyAt).toBeGreaterThanOrEqual(250);
+    await subscription.stop();
+  });
+
+  it('reads again right after the handler when an append came while it ran (no sleep until the poll)', async () => {
+    const { append, handled, subscription } = wakeable({ coalesceMs: 0 }, 100);
+    await settle(20);
+    append(1);
+    await settle(30); // the handler of event 1 is running
+    const at = append(2);
+    await settle(400);
+    expect(handled.map((h) => h.n)).toEqual([1, 2]);
+    expect((handled[1] as { at: number }).at - at).toBeLessThan(300);
+    await subscription.stop();
+  });
 });

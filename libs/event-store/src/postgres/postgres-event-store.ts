@@ -421,6 +421,7 @@ export class PostgresEventStore implements EventStore {
       pollIntervalMs: options.pollIntervalMs ?? this.options.pollIntervalMs ?? 100,
       wakeUps: this.appended,
       ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
+      ...(options.coalesceAbovePerSecond !== undefined ? { coalesceAbovePerSecond: options.coalesceAbovePerSecond } : {}),
     });
   }
 

@@ -51,6 +51,12 @@ export interface OutboxRelayOptions {
    * out as one produce request: each request costs the broker far more than one more message in it.
    */
   readonly coalesceMs?: number;
+  /**
+   * Coalesce only under load (default: always): below this many events per second (the relay's reads
+   * over the last second) an append is published at once, from there the wait grows to `coalesceMs` at
+   * twice the rate. Appends made while a publish is in flight go out together right after it anyway.
+   */
+  readonly coalesceAbovePerSecond?: number;
   /** How long `stop` may spend publishing what is already stored (default 5 s; Kafka down: gives up). */
   readonly drainTimeoutMs?: number;
   /** How often a standby instance tries to take over leadership. */
@@ -246,6 +252,7 @@ export class OutboxRelay {
       batchSize: this.options.batchSize ?? 500,
       pollIntervalMs: this.options.pollIntervalMs,
       coalesceMs: this.options.coalesceMs,
+      coalesceAbovePerSecond: this.options.coalesceAbovePerSecond,
     });
     // stop() may have come while the producer connected: it found no subscription to stop.
     if (this.stopping) return;
