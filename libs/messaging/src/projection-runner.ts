@@ -84,6 +84,13 @@ export interface ProjectionRunnerOptions {
   readonly faults?: ProjectionFaults;
   /** Events of one partition applied in one PostgreSQL transaction (default 100). */
   readonly maxEventsPerTransaction?: number;
+  /**
+   * kafkajs fetch sizes (defaults: 1 MiB per partition, 10 MiB per fetch). A fetch's messages are the
+   * most one transaction can take, so a catch-up that wants transactions of thousands of events needs
+   * more per partition than the default (~500 events of a user sync per MiB).
+   */
+  readonly maxBytesPerPartition?: number;
+  readonly maxBytesPerFetch?: number;
   /** Partitions processed at the same time (default 3). */
   readonly partitionsConsumedConcurrently?: number;
   /** Pause before a crashed consumer is started again (default 500 ms). */
@@ -113,6 +120,14 @@ export const defaultDeadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /** A projection's own `apply` threw (as opposed to the database or Kafka failing). */
 class ApplyFailed extends Error {}
+
+interface Decoded {
+  readonly message: KafkaMessage;
+  readonly result: DecodeResult;
+}
+
+/** Messages decoded between two looks at the event loop while a transaction is in flight (~1–2 ms of work). */
+const DECODE_SLICE = 100;
 
 interface PendingEvent {
   readonly message: KafkaMessage;
@@ -251,6 +266,8 @@ export class ProjectionRunner {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       retry: { retries: 0, restartOnFailure: async () => false },
+      ...(this.options.maxBytesPerPartition ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
+      ...(this.options.maxBytesPerFetch ? { maxBytes: this.options.maxBytesPerFetch } : {}),
     });
     this.consumer = consumer;
     let crash: (reason: string) => void = () => undefined;
@@ -282,17 +299,31 @@ export class ProjectionRunner {
 
   private async handleBatch({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const chunkSize = this.options.maxEventsPerTransaction ?? 100;
-    for (let from = 0; from < batch.messages.length; from += chunkSize) {
+    const chunks: KafkaMessage[][] = [];
+    for (let from = 0; from < batch.messages.length; from += chunkSize) chunks.push(batch.messages.slice(from, from + chunkSize));
+    // The next chunk is decoded while this one's transaction is in PostgreSQL (decoding is this
+    // process's CPU, applying mostly the database's): a catch-up then waits for the sum of neither.
+    let decoding: Promise<Decoded[]> | undefined = chunks[0] ? Promise.resolve(this.decodeAll(chunks[0])) : undefined;
+    for (let c = 0; c < chunks.length; c += 1) {
+      const decoded = await (decoding as Promise<Decoded[]>);
+      decoding = undefined;
       if (!isRunning() || isStale()) return;
-      const messages = batch.messages.slice(from, from + chunkSize);
+      const messages = chunks[c] as KafkaMessage[];
       const items: PendingEvent[] = [];
-      for (const message of messages) {
-        const decoded = this.options.decode(message.value ?? Buffer.alloc(0));
-        if (decoded.ok) items.push({ message, event: decoded.event });
-        else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${decoded.error}`);
+      for (const { message, result } of decoded) {
+        if (result.ok) items.push({ message, event: result.event });
+        else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${result.error}`);
       }
       const deadLetteredBefore = this.deadLettered;
-      if (items.length > 0) await this.applyChunk(batch.topic, batch.partition, items);
+      const nextChunk = chunks[c + 1];
+      const applying = items.length > 0 ? this.applyChunk(batch.topic, batch.partition, items) : Promise.resolve();
+      if (nextChunk) decoding = this.decodeInSlices(nextChunk);
+      try {
+        await applying;
+      } finally {
+        // Never leave the decoding of the next chunk running unobserved (it does not fail, but be sure).
+        await decoding?.catch(() => undefined);
+      }
       const last = messages[messages.length - 1] as KafkaMessage;
       // A chunk whose last messages were dead-lettered committed no progress for them: record the offset
       // anyway, so lag() and a rebuild's catch-up see the partition as done.
@@ -304,6 +335,31 @@ export class ProjectionRunner {
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
+  }
+
+  private decodeAll(messages: readonly KafkaMessage[]): Decoded[] {
+    return messages.map((message) => ({ message, result: this.decodeOne(message) }));
+  }
+
+  /**
+   * Decodes in slices, yielding to the event loop between them, so the replies of the transaction
+   * running meanwhile are handled as they come instead of after the whole chunk is decoded.
+   */
+  private async decodeInSlices(messages: readonly KafkaMessage[]): Promise<Decoded[]> {
+    const out: Decoded[] = [];
+    for (let from = 0; from < messages.length; from += DECODE_SLICE) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      out.push(...this.decodeAll(messages.slice(from, from + DECODE_SLICE)));
+    }
+    return out;
+  }
+
+  private decodeOne(message: KafkaMessage): DecodeResult {
+    try {
+      return this.options.decode(message.value ?? Buffer.alloc(0));
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /**
@@ -366,17 +422,26 @@ export class ProjectionRunner {
       }
       // One statement creates or locks every subject's progress row (sorted, so two consumers
       // mid-rebalance lock in the same order) and returns what was applied so far; the row locks keep
-      // them from applying one subject at once.
-      const subjects = [...new Set(items.map((i) => i.event.subject))].sort();
-      const { rows } = await client.query<{ subject: string; sequence: string }>({
-        name: `projection_lock_many_${this.options.schema}`,
+      // them from applying one subject at once. A subject new to the projection is created with its
+      // final value for this run right away (every event of it here is fresh): a catch-up, where nearly
+      // every subject is new, then writes each progress row once instead of inserting and updating it.
+      const proposed = new Map<string, ProjectedEvent>();
+      for (const { event } of items) {
+        const before = proposed.get(event.subject);
+        if (!before || event.sequence > before.sequence) proposed.set(event.subject, event);
+      }
+      const claims = [...proposed.values()];
+      const { rows } = await client.query<{ subject: string; sequence: string; created: boolean }>({
+        name: `projection_claim_${this.options.schema}`,
         text: `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id)
-               SELECT $1, t.subject, 0, '00000000-0000-0000-0000-000000000000'::uuid FROM unnest($2::text[]) AS t(subject) ORDER BY t.subject
+               SELECT $1, t.subject, t.sequence, t.event_id FROM unnest($2::text[], $3::bigint[], $4::uuid[]) AS t(subject, sequence, event_id) ORDER BY t.subject
                ON CONFLICT (projection, subject) DO UPDATE SET projection = p.projection
-               RETURNING p.subject, p.sequence::text`,
-        values: [name, subjects],
+               RETURNING p.subject, p.sequence::text, (p.xmax = 0) AS created`,
+        values: [name, claims.map((e) => e.subject), claims.map((e) => e.sequence), claims.map((e) => e.id)],
       });
-      const appliedUpTo = new Map(rows.map((r) => [r.subject, Number(r.sequence)]));
+      // (xmax = 0: the row version was inserted by this statement, not the no-op update of an existing one.)
+      const created = new Set(rows.filter((r) => r.created).map((r) => r.subject));
+      const appliedUpTo = new Map(rows.map((r) => [r.subject, r.created ? 0 : Number(r.sequence)]));
       const progress = new Map<string, ProjectedEvent>();
       for (const { event } of items) {
         const upTo = appliedUpTo.get(event.subject) ?? 0;
@@ -386,7 +451,7 @@ export class ProjectionRunner {
           this.log.warn(`projection ${name}: ${event.subject} jumps from ${upTo} to ${event.sequence} (event ${event.id})`);
         }
         appliedUpTo.set(event.subject, event.sequence);
-        progress.set(event.subject, event);
+        if (!created.has(event.subject)) progress.set(event.subject, event);
         fresh.push(event);
       }
       if (fresh.length > 0) {
@@ -395,12 +460,17 @@ export class ProjectionRunner {
         } catch (error) {
           throw new ApplyFailed(error instanceof Error ? error.message : String(error));
         }
+      }
+      if (progress.size > 0) {
+        // The subjects that existed before and moved on. An upsert rather than UPDATE … FROM unnest:
+        // its conflict check is an index probe per row whatever the statistics say, where the UPDATE's
+        // cached generic plan was a hash join over the whole table (planned while it was small).
         const done = [...progress.values()];
         await client.query({
-          name: `projection_progress_many_${this.options.schema}`,
-          text: `UPDATE ${s}.projection_positions AS p SET sequence = t.sequence, event_id = t.event_id, applied_at = now()
-                   FROM unnest($2::text[], $3::bigint[], $4::uuid[]) AS t(subject, sequence, event_id)
-                  WHERE p.projection = $1 AND p.subject = t.subject`,
+          name: `projection_progress_${this.options.schema}`,
+          text: `INSERT INTO ${s}.projection_positions AS p (projection, subject, sequence, event_id)
+                 SELECT $1, t.subject, t.sequence, t.event_id FROM unnest($2::text[], $3::bigint[], $4::uuid[]) AS t(subject, sequence, event_id)
+                 ON CONFLICT (projection, subject) DO UPDATE SET sequence = EXCLUDED.sequence, event_id = EXCLUDED.event_id, applied_at = now()`,
           values: [name, done.map((e) => e.subject), done.map((e) => e.sequence), done.map((e) => e.id)],
         });
       }
