@@ -206,6 +206,22 @@ async function main(): Promise<void> {
         `the whole rebuild took ${seconds.toFixed(1)} s (tables, consumer-group join, replay, indexes, stopping the consumer, switch-over) while the service kept answering from the old generation`,
     );
 
+    // The service follows the switch-over on its own (generation poll, then a consumer-group join for
+    // the new generation's runner); meanwhile the new generation does not advance. Phase 3 measures
+    // steady-state latency, so it starts once the service runs the new generation with no lag, and that
+    // pause is reported here instead.
+    const generationDone = /generation \d+ → (\d+)/.exec(rebuildOutput);
+    const rebuiltGeneration = generationDone ? Number(generationDone[1]) : NaN;
+    const followStarted = performance.now();
+    for (;;) {
+      const reply = await query.send('GET', '/api/v1/projections/lag', KEY);
+      const lagNow = reply.status === 200 ? (JSON.parse(reply.body) as { total: number; generation: number }) : undefined;
+      if (lagNow && lagNow.generation === rebuiltGeneration && lagNow.total === 0) break;
+      if (performance.now() - followStarted > 60_000) throw new Error(`portal-query did not follow the rebuild to generation ${rebuiltGeneration}: ${reply.body}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    out(`- after the switch-over the service ran generation ${rebuiltGeneration} with no lag ${((performance.now() - followStarted) / 1000).toFixed(2)} s after the rebuild command ended (generation poll + consumer-group join; the new generation does not advance meanwhile)`);
+
     // ---- 3. write → visible -----------------------------------------------------------------------
     out('');
     out('## 3. SCIM write → visible in the query API at moderate load');

@@ -42,6 +42,9 @@ describe('portal-query rebuild', () => {
     const g2 = await d.group('Doomed', users.slice(5));
     await d.leave(g1, users[1] as string);
     await d.patchUser(users[2] as string, { op: 'replace', path: 'displayName', value: 'Renamed' });
+    // A run of UserUpdated (one user twice): the replay applies it as one upsert, live applied it one by one.
+    await d.patchUser(users[4] as string, { op: 'replace', path: 'title', value: 'Lead' });
+    await d.patchUser(users[2] as string, { op: 'replace', path: 'displayName', value: 'Renamed again' });
     expect((await d.scim('DELETE', `/Groups/${g2}`)).status).toBe(204);
     expect((await d.scim('DELETE', `/Users/${users[3]}`)).status).toBe(204);
     await eventually(() => d.get<DirectoryOverviewView>(''), (r) => r.body.counts?.users === 7 && r.body.counts.groups === 1);

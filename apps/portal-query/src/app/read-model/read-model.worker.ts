@@ -17,6 +17,10 @@ export interface ReadModelProjectionOptions {
   readonly onApplied?: (events: readonly ProjectedEvent[]) => void;
   /** Only for a generation being built by a rebuild: see PortalReadModelProjection. */
   readonly asyncCommit?: boolean;
+  /** Events per transaction (default 500). */
+  readonly maxEventsPerTransaction?: number;
+  /** Bytes per partition per Kafka fetch (kafkajs default 1 MiB): bounds a transaction too. */
+  readonly maxBytesPerPartition?: number;
 }
 
 export async function currentGeneration(pool: Pool): Promise<CurrentGeneration> {
@@ -47,7 +51,8 @@ export function readModelRunner(
     decode: contractsDecoder,
     ...(logger ? { logger } : {}),
     // Catch-up is the rebuild's and a new replica's normal case: bigger transactions, fewer commits.
-    maxEventsPerTransaction: 500,
+    maxEventsPerTransaction: options.maxEventsPerTransaction ?? 500,
+    ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition, maxBytesPerFetch: Math.max(options.maxBytesPerPartition * 2, 10 * 2 ** 20) } : {}),
   });
 }
 
