@@ -62,11 +62,16 @@ export interface TestDirectory {
   readonly tokenId: string;
 }
 
-/** A new organization with one directory of `provider` on the ingress at `ingressUrl`, as an admin sets it up. */
-export async function createTestDirectory(ingressUrl: string, provider = 'onelogin', key: string = TEST_MANAGEMENT_KEY): Promise<TestDirectory> {
+/** A new organization (no directory yet) on the ingress at `ingressUrl`; its id. */
+export async function createTestOrganization(ingressUrl: string, key: string = TEST_MANAGEMENT_KEY): Promise<string> {
   const org = await managementCall<{ id: string }>(ingressUrl, 'POST', '/organizations', { name: uniqueId('org') }, key);
   if (org.status !== 201) throw new Error(`create organization: ${org.status} ${org.text}`);
-  return createTestDirectoryIn(ingressUrl, org.body.id, provider, key);
+  return org.body.id;
+}
+
+/** A new organization with one directory of `provider` on the ingress at `ingressUrl`, as an admin sets it up. */
+export async function createTestDirectory(ingressUrl: string, provider = 'onelogin', key: string = TEST_MANAGEMENT_KEY): Promise<TestDirectory> {
+  return createTestDirectoryIn(ingressUrl, await createTestOrganization(ingressUrl, key), provider, key);
 }
 
 /** Another directory of an existing organization. */

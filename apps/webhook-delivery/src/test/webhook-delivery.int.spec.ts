@@ -4,6 +4,7 @@ import { PortalSessionCodec, PORTAL_CSRF_HEADER, PORTAL_SESSION_COOKIE } from '@
 import {
   createTestDirectory,
   createTestDirectoryIn,
+  createTestOrganization,
   managementCall,
   scimClient,
   startIngressProcess,
@@ -199,12 +200,16 @@ describe('registration', () => {
 describe('delivery', () => {
   it('delivers every event of the directory, in order, each signed so that standard-webhooks verifies it', async () => {
     const r = await receiver();
-    const directory = await createTestDirectory(s().ingress.url);
-    const hook = await register(directory.organizationId, r.url);
+    // The endpoint exists before the directories: an endpoint gets the events that reach the service
+    // after it was registered, so a directory created first may or may not have its DirectoryCreated
+    // delivered (the relay publishes a lone event at once).
+    const org = await createTestOrganization(s().ingress.url);
+    const hook = await register(org, r.url);
+    const directory = await createTestDirectoryIn(s().ingress.url, org);
     const scim = scimClient(directory);
     await oneLoginSession(scim, 'a');
     // A second directory of the same organization: its own line, delivered to the same endpoint.
-    const second = await createTestDirectoryIn(s().ingress.url, directory.organizationId);
+    const second = await createTestDirectoryIn(s().ingress.url, org);
     await oneLoginSession(scimClient(second), 'b');
 
     for (const d of [directory, second]) {
@@ -235,10 +240,11 @@ describe('delivery', () => {
 
   it('honours the event-type filter and disabled endpoints', async () => {
     const [all, onlyUsers, disabled] = [await receiver(), await receiver(), await receiver()];
-    const directory = await createTestDirectory(s().ingress.url);
-    await register(directory.organizationId, all.url);
-    await register(directory.organizationId, onlyUsers.url, { eventTypes: ['UserProvisioned', 'UserDeprovisioned'] });
-    await register(directory.organizationId, disabled.url, { enabled: false });
+    const org = await createTestOrganization(s().ingress.url);
+    await register(org, all.url);
+    await register(org, onlyUsers.url, { eventTypes: ['UserProvisioned', 'UserDeprovisioned'] });
+    await register(org, disabled.url, { enabled: false });
+    const directory = await createTestDirectoryIn(s().ingress.url, org);
     await oneLoginSession(scimClient(directory), 'f');
     const expected = await topicIds(directory, 10);
     await all.waitFor(() => all.forDirectory(directory.directoryId).length >= expected.length, 'all events');
@@ -251,8 +257,9 @@ describe('delivery', () => {
 
   it('holds a directory’s line while the receiver is down (503, then refusing connections) and delivers everything, in order, once up', async () => {
     const r = await receiver();
-    const directory = await createTestDirectory(s().ingress.url);
-    const hook = await register(directory.organizationId, r.url);
+    const org = await createTestOrganization(s().ingress.url);
+    const hook = await register(org, r.url);
+    const directory = await createTestDirectoryIn(s().ingress.url, org);
     const scim = scimClient(directory);
     await r.setMode({ kind: 'status', status: 503 });
     await oneLoginSession(scim, 'd1');

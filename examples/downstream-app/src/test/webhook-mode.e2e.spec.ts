@@ -1,5 +1,6 @@
 import {
-  createTestDirectory,
+  createTestDirectoryIn,
+  createTestOrganization,
   managementCall,
   randomFreePort,
   requiredEnv,
@@ -76,9 +77,9 @@ describe('examples/downstream-app in webhook mode', () => {
   const appEnv = (): Record<string, string> => ({ SYNC_MODE: 'webhook', DATABASE_URL: requiredEnv('DATABASE_URL'), DATABASE_SCHEMA: schema, WEBHOOK_SECRET: secret, LOG_LEVEL: 'warn' });
 
   it('receives every change as a signed webhook and ends with the directory’s users and roles', async () => {
-    directory = await createTestDirectory(ingress.url, 'onelogin');
-    scim = scimClient(directory);
-    const { directoryId, organizationId } = directory;
+    // The endpoint first, then the directory: an endpoint gets the events that reach webhook-delivery
+    // after it exists, so all of this directory's, DirectoryCreated included.
+    const organizationId = await createTestOrganization(ingress.url);
     port = await randomFreePort();
     const endpoint = await managementCall<{ id: string; secret: string }>(webhooks.url, 'POST', `/organizations/${organizationId}/webhooks`, {
       url: `http://127.0.0.1:${port}/webhooks/scimbridge`,
@@ -86,6 +87,9 @@ describe('examples/downstream-app in webhook mode', () => {
       eventTypes: [],
     });
     expect(endpoint.status).toBe(201);
+    directory = await createTestDirectoryIn(ingress.url, organizationId, 'onelogin');
+    scim = scimClient(directory);
+    const { directoryId } = directory;
     secret = endpoint.body.secret;
     app = await startDownstreamApp(appEnv(), { port });
 
