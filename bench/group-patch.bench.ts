@@ -21,12 +21,12 @@
  * Rate limits are raised for the bench (the default 200/s per directory would answer 429 here).
  * Writes bench/results/group-patch.md.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
-import { BenchHttp, ms, percentile, say } from './support/bench-http';
+import { BenchHttp, ms, percentile, say, runBench, stopBenchStack, writeBenchResults } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -243,17 +243,11 @@ async function main(): Promise<void> {
       `PostgreSQL (${infra.postgres.source}, durable: fsync on) and Kafka (${infra.kafka.source}) on this machine; the ingress runs as its own process (NODE_ENV=production, LOG_LEVEL=warn), the load generator in this one, all on the same cores.`,
       '',
     ];
-    writeFileSync(join(root, 'bench/results/group-patch.md'), `${[...header, ...lines].join('\n')}\n`);
-    say('wrote bench/results/group-patch.md');
+    writeBenchResults(root, 'group-patch', [...header, ...lines]);
   } finally {
     await db.end().catch(() => undefined);
-    await ingress?.stop().catch(() => undefined);
-    await infra.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    await stopBenchStack(infra, dataRoot, [ingress]);
   }
 }
 
-main().catch((error: unknown) => {
-  say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+runBench(main);

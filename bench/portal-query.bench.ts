@@ -23,11 +23,11 @@
  * Writes bench/results/portal-query.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
-import { BenchHttp, ms, percentile, say, type Reply } from './support/bench-http';
+import { BenchHttp, ms, percentile, say, type Reply, runBench, stopBenchStack, writeBenchResults } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -299,17 +299,10 @@ async function main(): Promise<void> {
       `PostgreSQL (${infra.postgres.source}, durable: fsync on) and Kafka (${infra.kafka.source}) on this machine; the ingress and portal-query run as their own processes (NODE_ENV=production, LOG_LEVEL=warn), the load generator in this one, all on the same cores. Latencies are measured by this process over HTTP/1.1 keep-alive (undici).`,
       '',
     ];
-    writeFileSync(join(root, 'bench/results/portal-query.md'), `${[...header, ...lines].join('\n')}\n`);
-    say('wrote bench/results/portal-query.md');
+    writeBenchResults(root, 'portal-query', [...header, ...lines]);
   } finally {
-    await portal?.stop().catch(() => undefined);
-    await ingress?.stop().catch(() => undefined);
-    await infra.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    await stopBenchStack(infra, dataRoot, [portal, ingress]);
   }
 }
 
-main().catch((error: unknown) => {
-  say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+runBench(main);

@@ -16,14 +16,14 @@
  *
  * Writes bench/results/role-assignment.md.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { parseEnvelope, Topics, type RoleAssigned } from '@scimbridge/contracts';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
-import { BenchHttp, ms, percentile, say } from './support/bench-http';
+import { BenchHttp, ms, percentile, say, runBench, stopBenchStack, writeBenchResults } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -273,17 +273,10 @@ async function main(): Promise<void> {
       `PostgreSQL (${infra.postgres.source}, durable: fsync on) and Kafka (${infra.kafka.source}) on this machine; the ingress and role-assignment run as their own processes (NODE_ENV=production, LOG_LEVEL=warn), the load generator and the downstream consumer in this one, all on the same cores.`,
       '',
     ];
-    writeFileSync(join(root, 'bench/results/role-assignment.md'), `${[...header, ...lines].join('\n')}\n`);
-    say('wrote bench/results/role-assignment.md');
+    writeBenchResults(root, 'role-assignment', [...header, ...lines]);
   } finally {
-    await roles?.stop().catch(() => undefined);
-    await ingress?.stop().catch(() => undefined);
-    await infra.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    await stopBenchStack(infra, dataRoot, [roles, ingress]);
   }
 }
 
-main().catch((error: unknown) => {
-  say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+runBench(main);

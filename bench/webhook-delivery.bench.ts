@@ -16,14 +16,14 @@
  *
  * Writes bench/results/webhook-delivery.md.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { randomFreePort, startInfrastructure, startServiceProcess, type ServiceProcess } from '@scimbridge/testing';
-import { BenchHttp, ms, percentile, say } from './support/bench-http';
+import { BenchHttp, ms, percentile, say, runBench, stopBenchStack, writeBenchResults } from './support/bench-http';
 
 const root = resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -246,18 +246,11 @@ async function main(): Promise<void> {
       `PostgreSQL (${infra.postgres.source}, durable: fsync on) and Kafka (${infra.kafka.source}) on this machine; the ingress and webhook-delivery run as their own processes (NODE_ENV=production, LOG_LEVEL=warn, WEBHOOK_CONCURRENCY 16), the load generator and the receiver in this one, all on the same cores.`,
       '',
     ];
-    writeFileSync(join(root, 'bench/results/webhook-delivery.md'), `${[...header, ...lines].join('\n')}\n`);
-    say('wrote bench/results/webhook-delivery.md');
+    writeBenchResults(root, 'webhook-delivery', [...header, ...lines]);
   } finally {
     await receiver.stop();
-    await webhooks?.stop().catch(() => undefined);
-    await ingress?.stop().catch(() => undefined);
-    await infra.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    await stopBenchStack(infra, dataRoot, [webhooks, ingress]);
   }
 }
 
-main().catch((error: unknown) => {
-  say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+runBench(main);

@@ -1,8 +1,11 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool as UndiciPool, type Dispatcher } from 'undici';
 
 /*
  * What every end-to-end benchmark under bench/ needs: an HTTP client with keep-alive connections to one
- * service, the percentile and millisecond formatting of the results, and progress lines on stderr.
+ * service, the percentile and millisecond formatting of the results, progress lines on stderr, and the
+ * ending every bench shares (results file, stopping its stack, failing with code 1).
  */
 
 export interface Reply {
@@ -51,3 +54,27 @@ export const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 /** A progress line on stderr (results go to the results file). */
 export const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Writes `bench/results/<name>.md` (header lines, then result lines) under the repository root. */
+export function writeBenchResults(root: string, name: string, lines: readonly string[]): void {
+  writeFileSync(join(root, 'bench', 'results', `${name}.md`), `${lines.join('\n')}\n`);
+  say(`wrote bench/results/${name}.md`);
+}
+
+/**
+ * A bench's last step: its services (each stopped, a failure ignored), then PostgreSQL and Kafka, then
+ * its data folder.
+ */
+export async function stopBenchStack(infra: { stop(): Promise<void> }, dataRoot: string, services: readonly ({ stop(): Promise<unknown> } | undefined)[]): Promise<void> {
+  for (const service of services) await service?.stop().catch(() => undefined);
+  await infra.stop();
+  rmSync(dataRoot, { recursive: true, force: true });
+}
+
+/** Runs a bench's `main`; a failure is printed with its stack and ends the process with code 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  });
+}
