@@ -107,6 +107,53 @@ describe('ProjectionRunner batches', () => {
     }
   });
 
+  it('prepares the next chunk while one is in PostgreSQL, starts a batch with a short chunk, and applies the same with or without preparation', async () => {
+    const schema = await schemaWithTable();
+    const topic = uniqueId('prepare');
+    await createTopics(1, topic);
+    const prepared = new WeakSet<ProjectedEvent>();
+    const batches: { size: number; preparedAhead: number }[] = [];
+    const projection: Projection = {
+      name: 'prepared',
+      topics: [topic],
+      prepare: (events) => {
+        for (const e of events) {
+          // A failing preparation is only a hint lost: the rest of that slice is applied unprepared.
+          if ((e.data as { boom?: boolean }).boom) throw new Error('cannot prepare this one');
+          prepared.add(e);
+        }
+      },
+      applyBatch: async (events, tx: PoolClient) => {
+        batches.push({ size: events.length, preparedAhead: events.filter((e) => prepared.has(e)).length });
+        await tx.query(
+          `INSERT INTO "${schema}".applied (event_id, subject, sequence) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])`,
+          [events.map((e) => e.id), events.map((e) => e.subject), events.map((e) => e.sequence)],
+        );
+      },
+    };
+    const events = Array.from({ length: 40 }, (_, i) => event(`s${i % 4}`, Math.floor(i / 4) + 1, i === 30 ? { boom: true } : {}));
+    await send(topic, events);
+    const runner = new ProjectionRunner({ serviceName: 'test', pool, schema, kafka, projection, decode, maxEventsPerTransaction: 8 });
+    await runner.migrate();
+    await runner.start();
+    try {
+      await waitFor('40 applied', async () => {
+        if ((await count(schema)) < 40) throw new Error(`${await count(schema)} applied`);
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+      const rows = (await pool.query<{ subject: string; sequence: number }>(`SELECT subject, sequence FROM "${schema}".applied ORDER BY tx, subject, sequence`)).rows;
+      expect(rows).toHaveLength(40);
+      expect(runner.stats).toEqual({ applied: 40, skipped: 0, deadLettered: 0 });
+      // One fetch of 40: a first chunk of 1 (an eighth of 8), then full chunks.
+      expect(batches.map((b) => b.size)).toEqual([1, 8, 8, 8, 8, 7]);
+      // The first chunk is decoded with nothing in flight, so it is not prepared; each later chunk is
+      // decoded and prepared while the one before it applies, so it is prepared before its own apply
+      // begins. The exception: the failing event (the 31st) and the two after it in its slice.
+      expect(batches.map((b) => b.preparedAhead)).toEqual([0, 8, 8, 8, 5, 7]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('reports lag from its own progress, before and after it applied a topic', async () => {
     const schema = await schemaWithTable();
     const topic = uniqueId('lag');
