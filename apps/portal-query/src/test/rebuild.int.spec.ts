@@ -40,6 +40,8 @@ describe('portal-query rebuild', () => {
     for (let i = 0; i < 8; i += 1) users.push(await d.user(`rebuild${i}@example.com`, { active: i % 4 !== 0 }));
     const g1 = await d.group('Rebuilders', users.slice(0, 5));
     const g2 = await d.group('Doomed', users.slice(5));
+    // Three GroupCreated in a row: the replay creates them (members, counts) in one statement.
+    await d.group('Empty', []);
     await d.leave(g1, users[1] as string);
     await d.patchUser(users[2] as string, { op: 'replace', path: 'displayName', value: 'Renamed' });
     // A run of UserUpdated (one user twice): the replay applies it as one upsert, live applied it one by one.
@@ -47,7 +49,7 @@ describe('portal-query rebuild', () => {
     await d.patchUser(users[2] as string, { op: 'replace', path: 'displayName', value: 'Renamed again' });
     expect((await d.scim('DELETE', `/Groups/${g2}`)).status).toBe(204);
     expect((await d.scim('DELETE', `/Users/${users[3]}`)).status).toBe(204);
-    await eventually(() => d.get<DirectoryOverviewView>(''), (r) => r.body.counts?.users === 7 && r.body.counts.groups === 1);
+    await eventually(() => d.get<DirectoryOverviewView>(''), (r) => r.body.counts?.users === 7 && r.body.counts.groups === 2);
 
     const pool = createServicePool(SERVICE_NAME, requiredEnv('DATABASE_URL'), 4, () => undefined);
     const kafka = createKafkaClient(SERVICE_NAME, requiredEnv('KAFKA_BROKERS'), 'silent', { warn: () => undefined, debug: () => undefined });
@@ -85,6 +87,17 @@ describe('portal-query rebuild', () => {
       const newTables = await snapshot(pool, report.schema);
       expect(newTables).toEqual(oldTables);
       expect(newTables['users']?.length).toBeGreaterThanOrEqual(7);
+      expect(newTables['groups']?.length).toBeGreaterThanOrEqual(2);
+      // Rebuilders: 5 members, one left, one was deleted.
+      const groups = await d.get<{ items: { displayName: string; memberCount: number }[] }>('/groups?sort=displayName');
+      expect(groups.body.items.map((g) => `${g.displayName}: ${g.memberCount}`)).toEqual(['Empty: 0', 'Rebuilders: 3']);
+      // Autovacuum was off for the tables while they filled, and is back to the server's defaults.
+      const { rows: options } = await pool.query<{ relname: string; reloptions: string[] | null }>(
+        `SELECT c.relname, c.reloptions FROM pg_class AS c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r' ORDER BY 1`,
+        [report.schema],
+      );
+      expect(options.map((o) => o.relname)).toEqual(expect.arrayContaining(['event_log', 'projection_positions', 'users']));
+      for (const o of options) expect(`${o.relname} ${(o.reloptions ?? []).filter((x) => x.includes('autovacuum')).join(',')}`).toBe(`${o.relname} `);
 
       // The service goes on in the new generation.
       await d.user('after-rebuild@example.com');

@@ -1,4 +1,4 @@
-import { isEventType, topicFor, Topics, type ContractEvent, type UserStateV1 } from '@scimbridge/contracts';
+import { isEventType, topicFor, Topics, type ContractEvent, type GroupCreatedDataV1, type UserStateV1 } from '@scimbridge/contracts';
 import type { ProjectedEvent, Projection } from '@scimbridge/messaging';
 import type { PoolClient } from 'pg';
 import { countUser, emptyDelta, noteEvent, userColumns, type OverviewDelta } from './read-model.evolve';
@@ -28,6 +28,8 @@ export class PortalReadModelProjection implements Projection {
   private readonly setSearchPath: string;
   /** Prepared-statement names are per connection; a generation's own names keep plans per schema. */
   private readonly tag: string;
+  /** Rows serialised ahead by prepare(), while the previous transaction was in PostgreSQL. */
+  private readonly prepared = new WeakMap<ProjectedEvent, PreparedRows>();
 
   /**
    * `asyncCommit`: only for a generation a rebuild is filling. Its transactions then commit without
@@ -49,6 +51,25 @@ export class PortalReadModelProjection implements Projection {
 
   serializationKey(event: ProjectedEvent): string | undefined {
     return event.directoryId;
+  }
+
+  /**
+   * The JSON of each event's event-log row, and of its users or groups row for the runs applied in one
+   * statement: ~7% of a catch-up's time when serialised inside the transaction.
+   */
+  prepare(events: readonly ProjectedEvent[]): void {
+    for (const e of events) {
+      if (!e.directoryId || !e.time) continue;
+      this.prepared.set(e, {
+        log: JSON.stringify(logRow(e)),
+        row: e.type === 'UserProvisioned' ? JSON.stringify(newUserRow(e)) : e.type === 'GroupCreated' ? JSON.stringify(newGroupRow(e)) : undefined,
+      });
+    }
+  }
+
+  /** A JSON array of the events' rows: the prepared ones as prepared, the others serialised now. */
+  private rowsJson(events: readonly ProjectedEvent[], which: keyof PreparedRows, build: (e: ProjectedEvent) => object): string {
+    return `[${events.map((e) => this.prepared.get(e)?.[which] ?? JSON.stringify(build(e))).join(',')}]`;
   }
 
   afterCommit(applied: readonly ProjectedEvent[]): void {
@@ -76,6 +97,16 @@ export class PortalReadModelProjection implements Projection {
         await this.provisionUsers(events.slice(i, j), tx, deltaOf);
         i = j;
         continue;
+      }
+      if (first.type === 'GroupCreated') {
+        // A sync's groups (and a catch-up's) come in runs too: one statement for the groups and their members.
+        let j = i + 1;
+        while (j < events.length && (events[j] as ProjectedEvent).type === 'GroupCreated') j += 1;
+        if (j - i > 1) {
+          await this.createGroups(events.slice(i, j), tx, deltaOf);
+          i = j;
+          continue;
+        }
       }
       if (first.type === 'UserUpdated') {
         // A run of updates (a catch-up, an IdP's bulk change) is one upsert too.
@@ -147,16 +178,6 @@ export class PortalReadModelProjection implements Projection {
   // ── event log ──────────────────────────────────────────────────────────────────────────────────
 
   private async appendToLog(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void> {
-    const rows = events.map((e) => ({
-      directory_id: requireDirectory(e),
-      event_id: e.id,
-      occurred_at: requireTime(e),
-      type: e.type,
-      topic: isEventType(e.type) ? topicFor(e.type) : 'unknown',
-      subject: e.subject,
-      sequence: e.sequence,
-      data: e.data,
-    }));
     await tx.query({
       name: `${this.tag}_log`,
       text: `INSERT INTO event_log (directory_id, event_id, occurred_at, type, topic, subject, sequence, data)
@@ -165,7 +186,7 @@ export class PortalReadModelProjection implements Projection {
               -- Nothing more is logged for a deleted directory (its last RoleRevoked may come after DirectoryDeleted).
               WHERE NOT EXISTS (SELECT 1 FROM directories AS d WHERE d.directory_id = r.directory_id AND d.deleted_at IS NOT NULL)
              ON CONFLICT (directory_id, event_id) DO NOTHING`,
-      values: [JSON.stringify(rows)],
+      values: [this.rowsJson(events, 'log', logRow)],
     });
   }
 
@@ -352,10 +373,6 @@ export class PortalReadModelProjection implements Projection {
    * time. An event the log did not take (its directory is deleted) finds no row and goes the upsert path.
    */
   private async provisionUsers(events: readonly ProjectedEvent[], tx: PoolClient, deltaOf: (directoryId: string) => OverviewDelta): Promise<void> {
-    const rows = events.map((e) => {
-      const { emails: _emails, attributes: _attributes, ...columns } = userColumns(e.data as UserStateV1);
-      return { ...columns, directory_id: requireDirectory(e), event_id: e.id, at: requireTime(e) };
-    });
     const { rows: inserted } = await tx.query<{ directory_id: string; user_id: string; active: boolean }>({
       name: `${this.tag}_users_insert`,
       text: `INSERT INTO users (directory_id, user_id, external_id, user_name, display_name, given_name, family_name, primary_email, active, department, title,
@@ -367,7 +384,7 @@ export class PortalReadModelProjection implements Projection {
                JOIN event_log AS l ON l.directory_id = r.directory_id AND l.event_id = r.event_id
              ON CONFLICT (directory_id, user_id) DO NOTHING
              RETURNING directory_id, user_id, active`,
-      values: [JSON.stringify(rows)],
+      values: [this.rowsJson(events, 'row', newUserRow)],
     });
     const done = new Set(inserted.map((r) => `${r.directory_id}/${r.user_id}`));
     for (const r of inserted) countUser(deltaOf(r.directory_id), undefined, r.active);
@@ -471,6 +488,43 @@ export class PortalReadModelProjection implements Projection {
 
   // ── groups tab ─────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A run of GroupCreated in one statement: the groups, their members and member counts, with the
+   * documents (`attributes`, the member ids) read from the event-log rows just written, as for users. A
+   * group already there (never in a sane history) or one the log did not take (deleted directory), and
+   * a run naming one group twice, are applied event by event instead, so the effect is exactly that.
+   */
+  private async createGroups(events: readonly ProjectedEvent[], tx: PoolClient, deltaOf: (directoryId: string) => OverviewDelta): Promise<void> {
+    const keyOf = (e: ProjectedEvent): string => `${requireDirectory(e)}/${(e.data as GroupCreatedDataV1).groupId}`;
+    if (new Set(events.map(keyOf)).size < events.length) {
+      for (const e of events) await this.applyOne(e, tx, deltaOf(requireDirectory(e)));
+      return;
+    }
+    // Sibling CTEs do not see each other's rows, so a new group's member count is counted from its ids
+    // (a new group has no membership rows yet: its memberships are on its own stream, after this event).
+    const { rows: inserted } = await tx.query<{ directory_id: string; group_id: string }>({
+      name: `${this.tag}_groups_insert`,
+      text: `WITH r AS (SELECT r.directory_id, r.group_id, r.external_id, r.display_name, r.at, l.data -> 'resource' AS resource, l.data -> 'memberIds' AS member_ids
+                          FROM jsonb_to_recordset($1::jsonb) AS r(directory_id uuid, event_id uuid, group_id text, external_id text, display_name text, at timestamptz)
+                          JOIN event_log AS l ON l.directory_id = r.directory_id AND l.event_id = r.event_id),
+                  g AS (INSERT INTO groups (directory_id, group_id, external_id, display_name, attributes, member_count, created_at, updated_at)
+                        SELECT directory_id, group_id, external_id, display_name, resource,
+                               (SELECT count(DISTINCT m) FROM jsonb_array_elements_text(member_ids) AS m), at, at
+                          FROM r
+                        ON CONFLICT (directory_id, group_id) DO NOTHING
+                        RETURNING directory_id, group_id),
+                  m AS (INSERT INTO memberships (directory_id, group_id, user_id)
+                        SELECT r.directory_id, r.group_id, m FROM r JOIN g ON g.directory_id = r.directory_id AND g.group_id = r.group_id,
+                               jsonb_array_elements_text(r.member_ids) AS m
+                        ON CONFLICT DO NOTHING)
+             SELECT directory_id, group_id FROM g`,
+      values: [this.rowsJson(events, 'row', newGroupRow)],
+    });
+    const done = new Set(inserted.map((r) => `${r.directory_id}/${r.group_id}`));
+    for (const r of inserted) deltaOf(r.directory_id).groups += 1;
+    for (const e of events) if (!done.has(keyOf(e))) await this.applyOne(e, tx, deltaOf(requireDirectory(e)));
+  }
+
   private async addMembers(directoryId: string, groupId: string, userIds: readonly string[], tx: PoolClient): Promise<void> {
     if (userIds.length === 0) return;
     await tx.query({
@@ -490,6 +544,38 @@ export class PortalReadModelProjection implements Projection {
       values: [directoryId, groupId, [...userIds]],
     });
   }
+}
+
+interface PreparedRows {
+  readonly log: string;
+  /** The users row of a UserProvisioned, the groups row of a GroupCreated. */
+  readonly row: string | undefined;
+}
+
+/** An event's event-log row (appendToLog's recordset). */
+function logRow(e: ProjectedEvent): object {
+  return {
+    directory_id: requireDirectory(e),
+    event_id: e.id,
+    occurred_at: requireTime(e),
+    type: e.type,
+    topic: isEventType(e.type) ? topicFor(e.type) : 'unknown',
+    subject: e.subject,
+    sequence: e.sequence,
+    data: e.data,
+  };
+}
+
+/** A UserProvisioned's users row without its documents (provisionUsers reads those from the event log). */
+function newUserRow(e: ProjectedEvent): object {
+  const { emails: _emails, attributes: _attributes, ...columns } = userColumns(e.data as UserStateV1);
+  return { ...columns, directory_id: requireDirectory(e), event_id: e.id, at: requireTime(e) };
+}
+
+/** A GroupCreated's groups row without its documents (createGroups reads those from the event log). */
+function newGroupRow(e: ProjectedEvent): object {
+  const g = e.data as GroupCreatedDataV1;
+  return { directory_id: requireDirectory(e), event_id: e.id, group_id: g.groupId, external_id: g.externalId, display_name: g.displayName, at: requireTime(e) };
 }
 
 function requireDirectory(event: ProjectedEvent): string {

@@ -1,8 +1,9 @@
 import { Topics } from '@scimbridge/contracts';
 import type { ProjectionLogger } from '@scimbridge/messaging';
+import { inTransaction } from '@scimbridge/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import { createGenerationQueryIndexes, createGenerationTables, generationSchema, pointViewsAt, SERVICE_SCHEMA } from '../persistence/read-model.schema';
+import { createGenerationQueryIndexes, createGenerationTables, generationSchema, pointViewsAt, SERVICE_SCHEMA, setGenerationAutovacuum } from '../persistence/read-model.schema';
 import { ReadModelStatistics } from '../read-model/read-model.statistics';
 import { readModelRunner } from '../read-model/read-model.worker';
 
@@ -66,9 +67,11 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     if (previous === undefined || previous === null || generation === undefined) throw new Error('no current read-model generation (migrations not run?)');
     const schema = generationSchema(generation);
 
-    await inTransaction(options.pool, async (sql) => {
+    await inTransaction(options.pool, async (client) => {
+      const sql = (text: string): Promise<unknown> => client.query(text);
       // The query API's indexes come after the replay (createGenerationQueryIndexes).
       await createGenerationTables(sql, schema, { deferQueryIndexes: true });
+      await setGenerationAutovacuum(sql, schema, false);
       await sql(`INSERT INTO ${s}.read_model_generations (generation, schema_name, state) VALUES (${generation}, '${schema}', 'building')`);
     });
 
@@ -123,8 +126,11 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       // The fresh tables have no statistics yet: without them the first queries after the switch would
       // be planned blind (see ReadModelStatistics).
       await new ReadModelStatistics(options.pool, schema, (m) => log.warn(m)).analyze();
+      // Autovacuum back on: it vacuums the new tables in the background, after the switch-over.
+      await setGenerationAutovacuum((text) => options.pool.query(text), schema, true);
       const indexSeconds = (Date.now() - indexesStarted) / 1000;
-      await inTransaction(options.pool, async (sql) => {
+      await inTransaction(options.pool, async (client) => {
+        const sql = (text: string): Promise<unknown> => client.query(text);
         // Row locks: two switches cannot interleave, and the register and the views change together.
         await sql(`SELECT generation FROM ${s}.read_model_generations WHERE generation IN (${previous}, ${generation}) FOR UPDATE`);
         await sql(`UPDATE ${s}.read_model_generations SET state = 'retired' WHERE generation = ${previous}`);
@@ -155,20 +161,6 @@ async function withClient(pool: Pool, work: (client: PoolClient) => Promise<void
   const client = await pool.connect();
   try {
     await work(client);
-  } finally {
-    client.release();
-  }
-}
-
-async function inTransaction(pool: Pool, work: (sql: (text: string) => Promise<unknown>) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work((text) => client.query(text));
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   } finally {
     client.release();
   }
