@@ -18,7 +18,10 @@
  *      order=desc&limit=200` every 5 ms and records when each write's new name first appears. Latency
  *      from the PATCH's answer (and from its send) to that moment; the 5 ms poll adds up to 5 ms.
  *
- *   npx tsx bench/portal-query.bench.ts [users=100000] [--groups=1000] [--repeats=300] [--seconds=20] [--rates=50,200]
+ *   npx tsx bench/portal-query.bench.ts [users=100000] [--groups=1000] [--repeats=300] [--seconds=20] [--rates=50,200] [--rebuilds=1]
+ *
+ * --rebuilds=N runs phase 2 N times (each a full rebuild and switch-over); with BENCH_REBUILD_TREES=a,b
+ * the runs alternate between two checkouts (an interleaved A/B of the replay).
  *
  * Writes bench/results/portal-query.md.
  */
@@ -37,6 +40,12 @@ const MEMBERS_PER_GROUP = 100;
 const REPEATS = Number(args.find((a) => a.startsWith('--repeats='))?.slice(10) ?? 300);
 const SECONDS = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 20);
 const RATES = (args.find((a) => a.startsWith('--rates='))?.slice(8) ?? '50,200').split(',').map(Number);
+const REBUILDS = Number(args.find((a) => a.startsWith('--rebuilds='))?.slice(11) ?? 1);
+/**
+ * BENCH_REBUILD_TREES: comma-separated checkouts of this repository (default: this one) whose rebuild
+ * command phase 2 runs in turn, an A/B of two versions of the replay on the same stack and history.
+ */
+const REBUILD_TREES = (process.env['BENCH_REBUILD_TREES'] ?? root).split(',').map((t) => resolve(t));
 const KEY = `bench-management-key-${'k'.repeat(32)}`;
 const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -187,40 +196,44 @@ async function main(): Promise<void> {
     // ---- 2. catch-up ------------------------------------------------------------------------------
     out('');
     out('## 2. Catch-up: replay of every topic from offset 0 into a fresh generation (the rebuild command, service running)');
-    const rebuildOutput = await new Promise<string>((resolvePromise, reject) => {
-      execFile(
-        process.execPath,
-        // BENCH_REBUILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=tmp/prof", profiles the replay.
-        [...(process.env['BENCH_REBUILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', '@swc-node/register', 'apps/portal-query/src/rebuild.ts'],
-        { cwd: root, env: { ...process.env, ...common, SCIM_INGRESS_URL: ingress?.url ?? '' }, maxBuffer: 16 * 2 ** 20 },
-        (error, stdout, stderr) => (error ? reject(new Error(`rebuild failed: ${stderr}${stdout}`)) : resolvePromise(stdout)),
+    for (let run = 0; run < REBUILDS; run += 1) {
+      const tree = REBUILD_TREES[run % REBUILD_TREES.length] as string;
+      const rebuildOutput = await new Promise<string>((resolvePromise, reject) => {
+        execFile(
+          process.execPath,
+          // BENCH_REBUILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=tmp/prof", profiles the replay.
+          [...(process.env['BENCH_REBUILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '-r', '@swc-node/register', 'apps/portal-query/src/rebuild.ts'],
+          { cwd: tree, env: { ...process.env, ...common, SCIM_INGRESS_URL: ingress?.url ?? '' }, maxBuffer: 16 * 2 ** 20 },
+          (error, stdout, stderr) => (error ? reject(new Error(`rebuild failed: ${stderr}${stdout}`)) : resolvePromise(stdout)),
+        );
+      });
+      const done = /done in ([\d.]+) s: .* (\d+) messages replayed in ([\d.]+) s; query indexes and statistics in ([\d.]+) s/.exec(rebuildOutput);
+      if (!done) throw new Error(`cannot read the rebuild's report: ${rebuildOutput}`);
+      const [seconds, messages, replaySeconds, indexSeconds] = [Number(done[1]), Number(done[2]), Number(done[3]), Number(done[4])];
+      out(
+        `- ${REBUILDS > 1 ? `run ${run + 1}${REBUILD_TREES.length > 1 ? ` (${tree})` : ''}: ` : ''}` +
+          `${messages.toLocaleString('en')} messages replayed in ${replaySeconds.toFixed(2)} s = **${Math.round(messages / replaySeconds).toLocaleString('en')} events/s** ` +
+          `(from the replay's consumer running to the topics' ends applied); then the query API's indexes built and the tables analysed in ${indexSeconds.toFixed(2)} s ` +
+          `(replay + indexes = ${Math.round(messages / (replaySeconds + indexSeconds)).toLocaleString('en')} events/s); ` +
+          `the whole rebuild took ${seconds.toFixed(1)} s (tables, consumer-group join, replay, indexes, stopping the consumer, switch-over) while the service kept answering from the old generation`,
       );
-    });
-    const done = /done in ([\d.]+) s: .* (\d+) messages replayed in ([\d.]+) s; query indexes and statistics in ([\d.]+) s/.exec(rebuildOutput);
-    if (!done) throw new Error(`cannot read the rebuild's report: ${rebuildOutput}`);
-    const [seconds, messages, replaySeconds, indexSeconds] = [Number(done[1]), Number(done[2]), Number(done[3]), Number(done[4])];
-    out(
-      `- ${messages.toLocaleString('en')} messages replayed in ${replaySeconds.toFixed(2)} s = **${Math.round(messages / replaySeconds).toLocaleString('en')} events/s** ` +
-        `(from the replay's consumer running to the topics' ends applied); then the query API's indexes built and the tables analysed in ${indexSeconds.toFixed(2)} s ` +
-        `(replay + indexes = ${Math.round(messages / (replaySeconds + indexSeconds)).toLocaleString('en')} events/s); ` +
-        `the whole rebuild took ${seconds.toFixed(1)} s (tables, consumer-group join, replay, indexes, stopping the consumer, switch-over) while the service kept answering from the old generation`,
-    );
 
-    // The service follows the switch-over on its own (generation poll, then a consumer-group join for
-    // the new generation's runner); meanwhile the new generation does not advance. Phase 3 measures
-    // steady-state latency, so it starts once the service runs the new generation with no lag, and that
-    // pause is reported here instead.
-    const generationDone = /generation \d+ → (\d+)/.exec(rebuildOutput);
-    const rebuiltGeneration = generationDone ? Number(generationDone[1]) : NaN;
-    const followStarted = performance.now();
-    for (;;) {
-      const reply = await query.send('GET', '/api/v1/projections/lag', KEY);
-      const lagNow = reply.status === 200 ? (JSON.parse(reply.body) as { total: number; generation: number }) : undefined;
-      if (lagNow && lagNow.generation === rebuiltGeneration && lagNow.total === 0) break;
-      if (performance.now() - followStarted > 60_000) throw new Error(`portal-query did not follow the rebuild to generation ${rebuiltGeneration}: ${reply.body}`);
-      await new Promise((r) => setTimeout(r, 20));
+      // The service follows the switch-over on its own (generation poll, then a consumer-group join for
+      // the new generation's runner); meanwhile the new generation does not advance. Phase 3 measures
+      // steady-state latency, so it starts once the service runs the new generation with no lag, and that
+      // pause is reported here instead.
+      const generationDone = /generation \d+ → (\d+)/.exec(rebuildOutput);
+      const rebuiltGeneration = generationDone ? Number(generationDone[1]) : NaN;
+      const followStarted = performance.now();
+      for (;;) {
+        const reply = await query.send('GET', '/api/v1/projections/lag', KEY);
+        const lagNow = reply.status === 200 ? (JSON.parse(reply.body) as { total: number; generation: number }) : undefined;
+        if (lagNow && lagNow.generation === rebuiltGeneration && lagNow.total === 0) break;
+        if (performance.now() - followStarted > 60_000) throw new Error(`portal-query did not follow the rebuild to generation ${rebuiltGeneration}: ${reply.body}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      out(`- after the switch-over the service ran generation ${rebuiltGeneration} with no lag ${((performance.now() - followStarted) / 1000).toFixed(2)} s after the rebuild command ended (generation poll + consumer-group join; the new generation does not advance meanwhile)`);
     }
-    out(`- after the switch-over the service ran generation ${rebuiltGeneration} with no lag ${((performance.now() - followStarted) / 1000).toFixed(2)} s after the rebuild command ended (generation poll + consumer-group join; the new generation does not advance meanwhile)`);
 
     // ---- 3. write → visible -----------------------------------------------------------------------
     out('');
