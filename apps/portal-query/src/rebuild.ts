@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   // The register and the first generation must exist (a first start of the service creates them; so does this).
   const dataSource = await new DataSource(readModelDataSourceOptions(SERVICE_NAME, config, { entities: PORTAL_QUERY_ENTITIES, migrations: PORTAL_QUERY_MIGRATIONS })).initialize();
   await migrateReadModels(dataSource).finally(() => dataSource.destroy());
-  const pool = createServicePool(SERVICE_NAME, config.DATABASE_URL, 4, (m) => say(`warning: ${m}`), `${SERVICE_NAME} rebuild`);
+  // Per partition consumed at once (3) a transaction and its next chunk's event log written ahead, plus the progress poll.
+  const pool = createServicePool(SERVICE_NAME, config.DATABASE_URL, 8, (m) => say(`warning: ${m}`), `${SERVICE_NAME} rebuild`);
   const kafka = createKafkaClient(SERVICE_NAME, config.KAFKA_BROKERS, config.LOG_LEVEL, { warn: (m) => say(`kafka: ${m}`), debug: () => undefined });
   try {
     const report = await rebuildReadModels({ pool, kafka, log: { info: say, warn: (m) => say(`warning: ${m}`), error: (m) => say(`error: ${m}`) } });

@@ -89,7 +89,7 @@ describe('ProjectionRunner batches', () => {
       // One batch of the 7 new events failed; then each alone (c twice: its retry), all new, no duplicate.
       expect(batches[0]).toBe(7);
       expect(batches.slice(1).every((n) => n === 1)).toBe(true);
-      expect(runner.stats).toEqual({ applied: 6, skipped: 4, deadLettered: 1 });
+      expect(runner.stats).toEqual({ applied: 6, skipped: 4, deadLettered: 1, writtenAhead: 0 });
       // Told once per committed transaction that applied something, never for the rolled-back batch.
       expect(committed).toEqual([1, 1, 1, 1, 1, 1]);
       const lag = await runner.lag();
@@ -142,7 +142,7 @@ describe('ProjectionRunner batches', () => {
       }, { timeoutMs: 30_000, intervalMs: 100 });
       const rows = (await pool.query<{ subject: string; sequence: number }>(`SELECT subject, sequence FROM "${schema}".applied ORDER BY tx, subject, sequence`)).rows;
       expect(rows).toHaveLength(40);
-      expect(runner.stats).toEqual({ applied: 40, skipped: 0, deadLettered: 0 });
+      expect(runner.stats).toEqual({ applied: 40, skipped: 0, deadLettered: 0, writtenAhead: 0 });
       // One fetch of 40: a first chunk of 1 (an eighth of 8), then full chunks.
       expect(batches.map((b) => b.size)).toEqual([1, 8, 8, 8, 8, 7]);
       // The first chunk is decoded with nothing in flight, so it is not prepared; each later chunk is

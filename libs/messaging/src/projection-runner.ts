@@ -37,7 +37,7 @@ export interface Projection {
    * out: for set-based SQL (one statement for many rows). If it throws, the run is rolled back and
    * retried event by event (each as a batch of one), so only the failing event is dead-lettered.
    */
-  applyBatch?(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void>;
+  applyBatch?(events: readonly ProjectedEvent[], tx: PoolClient, context: ApplyContext): Promise<void>;
   /**
    * Events with the same key are never applied by two transactions at once, whatever their topic or
    * partition: the runner takes `pg_advisory_xact_lock` on each key of a transaction first, before it
@@ -54,10 +54,23 @@ export interface Projection {
    */
   prepare?(events: readonly ProjectedEvent[]): void;
   /**
+   * Optional writes of a chunk that the runner commits ahead of the chunk's own transaction, in a
+   * transaction of their own on a second connection while the previous chunk's transaction runs: a
+   * catch-up then keeps two PostgreSQL backends busy. They must be idempotent and independent of the
+   * events before them (the chunk's transaction may follow a crash, or run again), and applyBatch must
+   * be correct whether or not they were committed (if this throws, the runner goes on without them).
+   */
+  applyAhead?(events: readonly ProjectedEvent[], tx: PoolClient): Promise<void>;
+  /**
    * After a transaction that applied events has committed: e.g. to wake the relay of events the
    * projection appended (a wake-up before COMMIT would find nothing to read yet).
    */
   afterCommit?(applied: readonly ProjectedEvent[]): void;
+}
+
+export interface ApplyContext {
+  /** applyAhead ran for every one of these events and its transaction committed. */
+  readonly aheadCommitted: boolean;
 }
 
 export interface ProjectionLogger {
@@ -144,6 +157,8 @@ const DECODE_SLICE = 25;
 interface PendingEvent {
   readonly message: KafkaMessage;
   readonly event: ProjectedEvent;
+  /** The projection's applyAhead for this event's chunk committed. */
+  readonly aheadCommitted?: boolean;
 }
 
 /**
@@ -169,6 +184,7 @@ export class ProjectionRunner {
   private applied = 0;
   private skipped = 0;
   private deadLettered = 0;
+  private writtenAhead = 0;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
@@ -214,8 +230,9 @@ export class ProjectionRunner {
     }
   }
 
-  get stats(): { applied: number; skipped: number; deadLettered: number } {
-    return { applied: this.applied, skipped: this.skipped, deadLettered: this.deadLettered };
+  /** `writtenAhead`: chunks whose applyAhead committed before their transaction. */
+  get stats(): { applied: number; skipped: number; deadLettered: number; writtenAhead: number } {
+    return { applied: this.applied, skipped: this.skipped, deadLettered: this.deadLettered, writtenAhead: this.writtenAhead };
   }
 
   async migrate(): Promise<void> {
@@ -317,40 +334,75 @@ export class ProjectionRunner {
     const first = Math.max(1, Math.ceil(chunkSize / 8));
     if (batch.messages.length > chunkSize) chunks.push(batch.messages.slice(0, first));
     for (let from = chunks.length > 0 ? first : 0; from < batch.messages.length; from += chunkSize) chunks.push(batch.messages.slice(from, from + chunkSize));
-    // The next chunk is decoded while this one's transaction is in PostgreSQL (decoding is this
-    // process's CPU, applying mostly the database's): a catch-up then waits for the sum of neither.
-    let decoding: Promise<Decoded[]> | undefined = chunks[0] ? Promise.resolve(this.decodeAll(chunks[0])) : undefined;
-    for (let c = 0; c < chunks.length; c += 1) {
-      const decoded = await (decoding as Promise<Decoded[]>);
-      decoding = undefined;
-      if (!isRunning() || isStale()) return;
-      const messages = chunks[c] as KafkaMessage[];
-      const items: PendingEvent[] = [];
-      for (const { message, result } of decoded) {
-        if (result.ok) items.push({ message, event: result.event });
-        else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${result.error}`);
+    // A pipeline per batch, so a catch-up waits for the longest stage rather than their sum: while chunk
+    // c's transaction is in PostgreSQL, chunk c+1's applyAhead runs on a second connection (it starts as
+    // soon as c+1 is decoded) and chunk c+2 is decoded (and prepared) in slices in this process. Chunks
+    // are decoded one after another; the first one at once, with nothing to overlap it.
+    const decodes: Promise<Decoded[]>[] = [];
+    const aheads: Promise<boolean>[] = [];
+    const startDecoding = (i: number): void => {
+      const chunk = chunks[i];
+      if (!chunk || i < decodes.length) return;
+      const decoding = i === 0 ? Promise.resolve(this.decodeAll(chunk)) : (decodes[i - 1] as Promise<Decoded[]>).then(() => this.decodeInSlices(chunk));
+      decodes[i] = decoding;
+      // One applyAhead at a time per partition (after the previous one): a transaction and one ahead of it.
+      aheads[i] = i === 0 ? Promise.resolve(false) : Promise.all([decoding, aheads[i - 1]]).then(([decoded]) => this.applyAhead(decoded));
+    };
+    startDecoding(0);
+    try {
+      for (let c = 0; c < chunks.length; c += 1) {
+        const decoded = await (decodes[c] as Promise<Decoded[]>);
+        startDecoding(c + 1);
+        // The chunk's own transaction reads what its applyAhead wrote: it starts once that committed.
+        const aheadCommitted = await (aheads[c] as Promise<boolean>);
+        startDecoding(c + 2);
+        if (!isRunning() || isStale()) return;
+        const messages = chunks[c] as KafkaMessage[];
+        const items: PendingEvent[] = [];
+        for (const { message, result } of decoded) {
+          if (result.ok) items.push({ message, event: result.event, aheadCommitted });
+          else await this.deadLetter(batch.topic, batch.partition, message, `undecodable: ${result.error}`);
+        }
+        const deadLetteredBefore = this.deadLettered;
+        if (items.length > 0) await this.applyChunk(batch.topic, batch.partition, items);
+        const last = messages[messages.length - 1] as KafkaMessage;
+        // A chunk whose last messages were dead-lettered committed no progress for them: record the offset
+        // anyway, so lag() and a rebuild's catch-up see the partition as done.
+        if (this.deadLettered > deadLetteredBefore || items.length === 0) await this.recordOffset(batch.topic, batch.partition, last.offset);
+        // Only messages whose effect is committed in PostgreSQL are resolved, so auto-commit never
+        // commits past unprocessed work; a lost Kafka commit just means a redelivery the stored
+        // progress ignores.
+        resolveOffset(last.offset);
+        await heartbeat();
       }
-      const deadLetteredBefore = this.deadLettered;
-      const nextChunk = chunks[c + 1];
-      const applying = items.length > 0 ? this.applyChunk(batch.topic, batch.partition, items) : Promise.resolve();
-      if (nextChunk) decoding = this.decodeInSlices(nextChunk);
-      try {
-        await applying;
-      } finally {
-        // Never leave the decoding of the next chunk running unobserved (it does not fail, but be sure).
-        await decoding?.catch(() => undefined);
-      }
-      const last = messages[messages.length - 1] as KafkaMessage;
-      // A chunk whose last messages were dead-lettered committed no progress for them: record the offset
-      // anyway, so lag() and a rebuild's catch-up see the partition as done.
-      if (this.deadLettered > deadLetteredBefore || items.length === 0) await this.recordOffset(batch.topic, batch.partition, last.offset);
-      // Only messages whose effect is committed in PostgreSQL are resolved, so auto-commit never
-      // commits past unprocessed work; a lost Kafka commit just means a redelivery the stored
-      // progress ignores.
-      resolveOffset(last.offset);
-      await heartbeat();
+      await commitOffsetsIfNecessary();
+    } finally {
+      // Nothing of this batch left running unobserved (neither rejects), e.g. when it ends early.
+      await Promise.all([...decodes, ...aheads].map((p) => p.catch(() => undefined)));
     }
-    await commitOffsetsIfNecessary();
+  }
+
+  /** The projection's applyAhead for a decoded chunk, in its own transaction: whether it committed. */
+  private async applyAhead(decoded: readonly Decoded[]): Promise<boolean> {
+    const projection = this.options.projection;
+    if (!projection.applyAhead || this.stopping) return false;
+    const events = decoded.flatMap((d) => (d.result.ok ? [d.result.event] : []));
+    if (events.length === 0) return false;
+    let client: PoolClient | undefined;
+    try {
+      client = await this.options.pool.connect();
+      await client.query('BEGIN');
+      await projection.applyAhead(events, client);
+      await client.query('COMMIT');
+      this.writtenAhead += 1;
+      return true;
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      this.log.warn(`projection ${projection.name}: writes ahead of a chunk failed, applied in its transaction instead: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    } finally {
+      client?.release();
+    }
   }
 
   private decodeAll(messages: readonly KafkaMessage[]): Decoded[] {
@@ -486,7 +538,7 @@ export class ProjectionRunner {
       }
       if (fresh.length > 0) {
         try {
-          await this.applyEvents(fresh, client);
+          await this.applyEvents(fresh, client, { aheadCommitted: items.every((i) => i.aheadCommitted === true) });
         } catch (error) {
           throw new ApplyFailed(error instanceof Error ? error.message : String(error));
         }
@@ -534,9 +586,9 @@ export class ProjectionRunner {
     );
   }
 
-  private async applyEvents(events: readonly ProjectedEvent[], client: PoolClient): Promise<void> {
+  private async applyEvents(events: readonly ProjectedEvent[], client: PoolClient, context: ApplyContext): Promise<void> {
     const projection = this.options.projection;
-    if (projection.applyBatch) return projection.applyBatch(events, client);
+    if (projection.applyBatch) return projection.applyBatch(events, client, context);
     for (const event of events) await (projection.apply as NonNullable<Projection['apply']>)(event, client);
   }
 

@@ -15,8 +15,11 @@ export interface CurrentGeneration {
 export interface ReadModelProjectionOptions {
   /** After each committed transaction (the service's statistics keeper). */
   readonly onApplied?: (events: readonly ProjectedEvent[]) => void;
-  /** Only for a generation being built by a rebuild: see PortalReadModelProjection. */
-  readonly asyncCommit?: boolean;
+  /**
+   * Only for a generation a rebuild is filling (nothing reads it yet): asynchronous commits and the
+   * event log written ahead of each transaction (`asyncCommit`, `logAhead`: see PortalReadModelProjection).
+   */
+  readonly building?: boolean;
   /** Events per transaction (default 500). */
   readonly maxEventsPerTransaction?: number;
   /** Bytes per partition per Kafka fetch (kafkajs default 1 MiB): bounds a transaction too. */
@@ -40,7 +43,10 @@ export function readModelRunner(
   logger?: ProjectionLogger,
   options: ReadModelProjectionOptions = {},
 ): ProjectionRunner {
-  const projection = new PortalReadModelProjection(generation.generation, generation.schema, options.onApplied, { asyncCommit: options.asyncCommit ?? false });
+  const projection = new PortalReadModelProjection(generation.generation, generation.schema, options.onApplied, {
+    asyncCommit: options.building === true,
+    logAhead: options.building === true,
+  });
   return new ProjectionRunner({
     serviceName: SERVICE_NAME,
     pool,

@@ -26,6 +26,8 @@ export interface RebuildOptions {
   readonly log?: ProjectionLogger;
   /** Give up if the replay has not reached the topics' ends (as they were at the start) by then. */
   readonly timeoutMs?: number;
+  /** Events per replay transaction (default 2,000); tests use a few, to replay in many chunks. */
+  readonly eventsPerTransaction?: number;
 }
 
 export interface RebuildReport {
@@ -33,6 +35,8 @@ export interface RebuildReport {
   readonly generation: number;
   readonly schema: string;
   readonly replayedMessages: number;
+  /** Replay transactions whose event log was written ahead, on a second connection. */
+  readonly chunksWrittenAhead: number;
   /** From the replay's consumer running to the topics' ends applied: the catch-up itself. */
   readonly replaySeconds: number;
   /** After the replay: building the query API's indexes and analysing the tables. */
@@ -76,13 +80,13 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     });
 
     const runner = readModelRunner(options.pool, options.kafka, { generation, schema }, log, {
-      asyncCommit: true,
+      building: true,
       // Nothing reads this generation yet, so no one waits behind a long transaction: fewer, larger
       // ones (each has ~10 statements of fixed cost). A fetch brings several transactions' worth, and
       // the runner decodes the next while one is in PostgreSQL. 100,000 users: 500 events per
       // transaction and 1 MiB fetches replayed at 7,500/s, 2,000 and 8 MiB at 9,800–10,200/s, 2,000
       // and 16 MiB at 10,900/s (docs/benchmarks.md).
-      maxEventsPerTransaction: REPLAY_EVENTS_PER_TRANSACTION,
+      maxEventsPerTransaction: options.eventsPerTransaction ?? REPLAY_EVENTS_PER_TRANSACTION,
       maxBytesPerPartition: REPLAY_FETCH_BYTES_PER_PARTITION,
     });
     try {
@@ -143,6 +147,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         generation,
         schema,
         replayedMessages: runner.stats.applied + runner.stats.skipped + runner.stats.deadLettered,
+        chunksWrittenAhead: runner.stats.writtenAhead,
         replaySeconds,
         indexSeconds,
         seconds: (Date.now() - started) / 1000,
