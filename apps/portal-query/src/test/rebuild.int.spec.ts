@@ -114,6 +114,10 @@ describe('portal-query rebuild', () => {
       );
       expect(options.map((o) => o.relname)).toEqual(expect.arrayContaining(['event_log', 'projection_positions', 'users']));
       for (const o of options) expect(`${o.relname} ${(o.reloptions ?? []).filter((x) => x.includes('autovacuum')).join(',')}`).toBe(`${o.relname} `);
+      // Vacuumed before the switch-over: the users' pages are all-visible (index-only scans from the start).
+      const { rows: visible } = await pool.query<{ relallvisible: number; relpages: number }>(`SELECT relallvisible, relpages FROM pg_class WHERE oid = $1::regclass`, [`"${report.schema}".users`]);
+      expect(visible[0]?.relpages).toBeGreaterThan(0);
+      expect(visible[0]?.relallvisible).toBe(visible[0]?.relpages);
 
       // The service goes on in the new generation.
       await d.user('after-rebuild@example.com');

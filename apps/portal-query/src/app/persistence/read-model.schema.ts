@@ -192,7 +192,8 @@ export async function createGenerationQueryIndexes(sql: Sql, schema: string): Pr
  * autovacuum otherwise scans the pages the replay is still writing, sets their hint bits (a full-page
  * image each: this cluster has data checksums) and does it again as the table grows, on the core the
  * rebuild process needs (0–19% of a core in the replays measured). Nothing reads a generation before
- * its switch-over, so its first vacuum loses nothing by coming after the replay.
+ * its switch-over, so its first vacuum loses nothing by coming after the replay (the rebuild runs it
+ * itself, before the switch: ReadModelStatistics).
  */
 export async function setGenerationAutovacuum(sql: Sql, schema: string, enabled: boolean): Promise<void> {
   for (const table of [...READ_MODEL_TABLES, 'projection_positions', 'projection_offsets']) {

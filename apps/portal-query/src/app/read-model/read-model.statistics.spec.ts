@@ -8,7 +8,7 @@ function fakePool(rows: () => number): { pool: Pool; analyses: () => number; set
   const pool = {
     query: (text: string) => {
       statements.push(text);
-      const answer = Promise.resolve(text.startsWith('ANALYZE') ? { rows: [] } : { rows: [{ rows: rows() }] });
+      const answer = Promise.resolve(text.startsWith('VACUUM (ANALYZE)') ? { rows: [] } : { rows: [{ rows: rows() }] });
       pending.push(answer);
       return answer;
     },
@@ -16,7 +16,7 @@ function fakePool(rows: () => number): { pool: Pool; analyses: () => number; set
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 10; i += 1) await Promise.all(pending.splice(0));
   };
-  return { pool, analyses: () => statements.filter((s) => s.startsWith('ANALYZE')).length, settle };
+  return { pool, analyses: () => statements.filter((s) => s.startsWith('VACUUM (ANALYZE)')).length, settle };
 }
 
 describe('ReadModelStatistics', () => {

@@ -23,7 +23,12 @@ export interface StatisticsOptions {
 }
 
 /**
- * Keeps the planner's statistics of one generation's tables current while a sync writes them.
+ * Keeps the planner's statistics of one generation's tables current while a sync writes them, and their
+ * visibility maps: each pass is a VACUUM (ANALYZE), because a broad search counts its matches from the
+ * covering user-name index, and that scan is index-only only on pages the visibility map marks
+ * all-visible. Freshly written pages are not until a vacuum: right after a 100,000-user sync the count
+ * read every heap page instead (10.3 ms per broad search against 5.4 ms vacuumed; p50 over HTTP 12.6
+ * against 6.6 ms, p99 44.9 against 17.4 ms). Each pass only visits pages changed since the last one.
  *
  * Autovacuum analyses a table once 10% of it changed, but only when it next visits the database
  * (autovacuum_naptime, one minute by default): right after an IdP's first sync of 100,000 users the
@@ -55,7 +60,7 @@ export class ReadModelStatistics {
     this.changes += count;
     if (this.stopped || this.running || this.changes < this.threshold) return;
     this.running = this.check()
-      .catch((error: unknown) => this.warn(`ANALYZE of ${this.schema} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.warn(`VACUUM (ANALYZE) of ${this.schema} failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => (this.running = undefined));
   }
 
@@ -88,12 +93,15 @@ export class ReadModelStatistics {
     await this.running;
   }
 
-  /** Analyses the generation's tables now; afterwards waits for the next `scaleFactor` of its rows to change. */
+  /**
+   * Vacuums and analyses the generation's tables now; afterwards waits for the next `scaleFactor` of its
+   * rows to change. (VACUUM also merges the users' trigram pending list, outside any projection transaction.)
+   */
   async analyze(): Promise<void> {
     const s = `"${this.schema}"`;
     const tables = Object.entries(ANALYZED);
     this.changes = 0;
-    await this.pool.query(`ANALYZE ${tables.map(([t, columns]) => `${s}.${t} (${columns.join(', ')})`).join(', ')}`);
+    await this.pool.query(`VACUUM (ANALYZE) ${tables.map(([t, columns]) => `${s}.${t} (${columns.join(', ')})`).join(', ')}`);
     this.calibrated = true;
     this.threshold = this.thresholdFor(await this.analysedRows());
   }

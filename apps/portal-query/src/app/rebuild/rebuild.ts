@@ -39,7 +39,7 @@ export interface RebuildReport {
   readonly chunksWrittenAhead: number;
   /** From the replay's consumer running to the topics' ends applied: the catch-up itself. */
   readonly replaySeconds: number;
-  /** After the replay: building the query API's indexes and analysing the tables. */
+  /** After the replay: building the query API's indexes, vacuuming and analysing the tables. */
   readonly indexSeconds: number;
   /** The whole rebuild, including the consumer group join, stopping it and the switch-over. */
   readonly seconds: number;
@@ -127,10 +127,11 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
           await client.query('RESET maintenance_work_mem');
         }
       });
-      // The fresh tables have no statistics yet: without them the first queries after the switch would
-      // be planned blind (see ReadModelStatistics).
+      // The fresh tables have no statistics and no visibility map yet: without them the first queries
+      // after the switch would be planned blind, and a broad search's count would read the heap instead
+      // of its index (see ReadModelStatistics). One VACUUM (ANALYZE) of the full tables.
       await new ReadModelStatistics(options.pool, schema, (m) => log.warn(m)).analyze();
-      // Autovacuum back on: it vacuums the new tables in the background, after the switch-over.
+      // Autovacuum back on, for what changes after the switch-over.
       await setGenerationAutovacuum((text) => options.pool.query(text), schema, true);
       const indexSeconds = (Date.now() - indexesStarted) / 1000;
       await inTransaction(options.pool, async (client) => {
