@@ -18,7 +18,7 @@ import { readModelRunner } from '../read-model/read-model.worker';
 
 const TOPICS = [Topics.directoryEvents, Topics.roleMappingEvents, Topics.roleEvents];
 const REPLAY_EVENTS_PER_TRANSACTION = 2_000;
-const REPLAY_FETCH_BYTES_PER_PARTITION = 16 * 2 ** 20;
+const REPLAY_FETCH_BYTES_PER_PARTITION = 40 * 2 ** 20;
 
 export interface RebuildOptions {
   readonly pool: Pool;
@@ -83,9 +83,11 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       building: true,
       // Nothing reads this generation yet, so no one waits behind a long transaction: fewer, larger
       // ones (each has ~10 statements of fixed cost). A fetch brings several transactions' worth, and
-      // the runner decodes the next while one is in PostgreSQL. 100,000 users: 500 events per
-      // transaction and 1 MiB fetches replayed at 7,500/s, 2,000 and 8 MiB at 9,800–10,200/s, 2,000
-      // and 16 MiB at 10,900/s (docs/benchmarks.md).
+      // the runner pipelines them (see ProjectionRunner.handleBatch); each fetch restarts that pipeline,
+      // so fewer, larger fetches (40 MiB: under the broker's 55 MB fetch.max.bytes). 100,000 users: 500
+      // events per transaction and 1 MiB fetches replayed at 7,500/s, 2,000 and 8 MiB at 9,800–10,200/s,
+      // 2,000 and 16 MiB at 10,900/s; with the pipeline, 16 against 40 MiB (three pairs on a kept
+      // stack): 11,827 / 11,827 / 13,467 against 12,689 / 13,649 / 13,117/s (docs/benchmarks.md).
       maxEventsPerTransaction: options.eventsPerTransaction ?? REPLAY_EVENTS_PER_TRANSACTION,
       maxBytesPerPartition: REPLAY_FETCH_BYTES_PER_PARTITION,
     });
