@@ -40,6 +40,27 @@ describe('ReadModelStatistics', () => {
     expect(analyses()).toBe(3);
   });
 
+  it('runs a pass when a sync settles with at least 2,000 changes not covered, and not for fewer', async () => {
+    const { pool, analyses, settle } = fakePool(() => 100_000);
+    const statistics = new ReadModelStatistics(pool, 'portal_query_g3', () => undefined, { settleMs: 30 });
+    await statistics.analyze();
+    expect(analyses()).toBe(1);
+    // A sync's tail: 3,000 changes, far below half of 100,000 rows, then nothing more.
+    statistics.noteApplied(2_000);
+    statistics.noteApplied(1_000);
+    await settle();
+    expect(analyses()).toBe(1);
+    await new Promise((r) => setTimeout(r, 80));
+    await settle();
+    expect(analyses()).toBe(2);
+    // 1,500 changes after that: not worth a pass of their own.
+    statistics.noteApplied(1_500);
+    await new Promise((r) => setTimeout(r, 80));
+    await settle();
+    expect(analyses()).toBe(2);
+    await statistics.stop();
+  });
+
   it('leaves tables analysed before it started (a rebuild) alone until half of them changed', async () => {
     const { pool, analyses, settle } = fakePool(() => 100_000);
     const statistics = new ReadModelStatistics(pool, 'portal_query_g2', () => undefined);

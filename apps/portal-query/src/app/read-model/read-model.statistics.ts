@@ -20,6 +20,13 @@ export interface StatisticsOptions {
    * synced directory have statistics at all, with a handful of ANALYZEs during a 100,000-user sync.
    */
   readonly scaleFactor?: number;
+  /**
+   * When the projection has applied nothing for this long (ms) and at least `minChanges` changes are not
+   * covered yet, a pass runs anyway (default 1,000): the end of a sync. Otherwise the last third of a
+   * 100,000-user first sync waited for autovacuum (up to a minute, autovacuum_naptime), and until then
+   * a broad search read the heap (see above).
+   */
+  readonly settleMs?: number;
 }
 
 /**
@@ -44,6 +51,7 @@ export class ReadModelStatistics {
   private running: Promise<void> | undefined;
   private stopped = false;
   private calibrated = false;
+  private settle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -58,8 +66,27 @@ export class ReadModelStatistics {
   /** After a projection transaction committed `count` events. */
   noteApplied(count: number): void {
     this.changes += count;
-    if (this.stopped || this.running || this.changes < this.threshold) return;
-    this.running = this.check()
+    if (this.stopped) return;
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = undefined;
+    if (!this.running && this.changes >= this.threshold) {
+      this.run(() => this.check());
+      return;
+    }
+    if (this.changes >= (this.options.minChanges ?? 2_000)) {
+      this.settle = setTimeout(() => {
+        this.settle = undefined;
+        if (this.stopped) return;
+        // A pass still running: look again once it is done (what changed meanwhile is still counted).
+        if (this.running) void this.running.then(() => this.noteApplied(0));
+        else this.run(() => this.analyze());
+      }, this.options.settleMs ?? 1_000);
+      this.settle.unref();
+    }
+  }
+
+  private run(pass: () => Promise<void>): void {
+    this.running = pass()
       .catch((error: unknown) => this.warn(`VACUUM (ANALYZE) of ${this.schema} failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => (this.running = undefined));
   }
@@ -90,6 +117,8 @@ export class ReadModelStatistics {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = undefined;
     await this.running;
   }
 
