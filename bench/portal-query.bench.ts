@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       out(
         `- ${REBUILDS > 1 ? `run ${run + 1}${REBUILD_TREES.length > 1 ? ` (${tree})` : ''}: ` : ''}` +
           `${messages.toLocaleString('en')} messages replayed in ${replaySeconds.toFixed(2)} s = **${Math.round(messages / replaySeconds).toLocaleString('en')} events/s** ` +
-          `(from the replay's consumer running to the topics' ends applied); then the query API's indexes built and the tables analysed in ${indexSeconds.toFixed(2)} s ` +
+          `(from the replay's consumer running to the topics' ends applied); then the query API's indexes built and the tables vacuumed and analysed in ${indexSeconds.toFixed(2)} s ` +
           `(replay + indexes = ${Math.round(messages / (replaySeconds + indexSeconds)).toLocaleString('en')} events/s); ` +
           `the whole rebuild took ${seconds.toFixed(1)} s (tables, consumer-group join, replay, indexes, stopping the consumer, switch-over) while the service kept answering from the old generation`,
       );
