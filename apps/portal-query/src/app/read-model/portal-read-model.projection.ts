@@ -96,36 +96,23 @@ export class PortalReadModelProjection implements Projection {
       if (!d) deltas.set(directoryId, (d = emptyDelta()));
       return d;
     };
+    // Runs of one type that set-based statements apply at once: the bulk of a sync and of a catch-up
+    // (new users; groups; an IdP's bulk change of users). A single event of a type takes applyOne.
+    const runs: Partial<Record<string, (run: readonly ProjectedEvent[]) => Promise<void>>> = {
+      UserProvisioned: (run) => this.provisionUsers(run, tx, deltaOf),
+      GroupCreated: (run) => this.createGroups(run, tx, deltaOf),
+      UserUpdated: (run) => this.updateUsers(run, tx, deltaOf),
+    };
     let i = 0;
     while (i < events.length) {
       const first = events[i] as ProjectedEvent;
-      if (first.type === 'UserProvisioned') {
-        // The bulk of a sync (and of a catch-up): a run of new users is one INSERT.
-        let j = i + 1;
-        while (j < events.length && (events[j] as ProjectedEvent).type === 'UserProvisioned') j += 1;
-        await this.provisionUsers(events.slice(i, j), tx, deltaOf);
+      const applyRun = runs[first.type];
+      let j = i + 1;
+      while (applyRun && j < events.length && (events[j] as ProjectedEvent).type === first.type) j += 1;
+      if (applyRun && j - i > 1) {
+        await applyRun(events.slice(i, j));
         i = j;
         continue;
-      }
-      if (first.type === 'GroupCreated') {
-        // A sync's groups (and a catch-up's) come in runs too: one statement for the groups and their members.
-        let j = i + 1;
-        while (j < events.length && (events[j] as ProjectedEvent).type === 'GroupCreated') j += 1;
-        if (j - i > 1) {
-          await this.createGroups(events.slice(i, j), tx, deltaOf);
-          i = j;
-          continue;
-        }
-      }
-      if (first.type === 'UserUpdated') {
-        // A run of updates (a catch-up, an IdP's bulk change) is one upsert too.
-        let j = i + 1;
-        while (j < events.length && (events[j] as ProjectedEvent).type === 'UserUpdated') j += 1;
-        if (j - i > 1) {
-          await this.updateUsers(events.slice(i, j), tx, deltaOf);
-          i = j;
-          continue;
-        }
       }
       await this.applyOne(first, tx, deltaOf(requireDirectory(first)));
       i += 1;
